@@ -1,0 +1,43 @@
+# headroom: the two commands of the README are `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8787
+
+.PHONY: setup run test lint typecheck unit pyz bench bench-overhead bench-compression clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+pyz: setup
+	$(BIN)/python build_zipapp.py
+
+run: pyz
+	$(BIN)/python dist/headroom.pyz --port $(PORT)
+
+lint: setup
+	$(BIN)/ruff check headroom tests benchmarks build_zipapp.py
+
+typecheck: setup
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck unit
+
+bench-overhead: setup
+	$(BIN)/python benchmarks/overhead.py
+
+bench-compression: setup
+	$(BIN)/python benchmarks/compression.py
+
+bench: bench-overhead bench-compression
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
