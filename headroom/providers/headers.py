@@ -1,0 +1,121 @@
+"""Header policy between client and upstream. Pure: header lists in, header lists out.
+
+Request: every header is forwarded verbatim, in order and original case, except hop-by-hop ones,
+those a ``Connection`` header nominates, ``Expect`` (answered locally) and ``x-headroom-*`` (read
+for local control, then stripped unless configured otherwise). ``Host`` is rewritten in place for
+the upstream and ``Content-Length`` is rewritten in place when the body was edited. Nothing is
+ever added upstream.
+
+Response: status, headers and body are relayed verbatim minus hop-by-hop and framing headers
+(the proxy frames the body for its own client connection); the upstream request id is copied to
+``headroom-upstream-request-id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from headroom.wire.events import Headers
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-connection",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+_REQUEST_LOCAL = frozenset({b"expect"})
+INTERNAL_PREFIX = b"x-headroom-"
+UPSTREAM_ID_HEADER = b"headroom-upstream-request-id"
+
+
+def connection_nominated(headers: Iterable[tuple[bytes, bytes]]) -> frozenset[bytes]:
+    tokens: set[bytes] = set()
+    for name, value in headers:
+        if name.lower() == b"connection":
+            tokens.update(t.strip(b" \t").lower() for t in value.split(b","))
+    tokens.discard(b"")
+    return frozenset(tokens)
+
+
+def internal_headers(headers: Headers) -> dict[bytes, bytes]:
+    """The client's x-headroom-* headers (lowercased names; first value wins)."""
+    out: dict[bytes, bytes] = {}
+    for name, value in headers:
+        lname = name.lower()
+        if lname.startswith(INTERNAL_PREFIX) and lname not in out:
+            out[lname] = value
+    return out
+
+
+def forward_request_headers(
+    headers: Headers,
+    *,
+    host: bytes,
+    content_length: int | None,
+    strip_internal: bool = True,
+) -> list[tuple[bytes, bytes]]:
+    """Headers to send upstream.
+
+    ``content_length``: the length of the body as forwarded, written into the client's own
+    Content-Length header; when the client sent a chunked body, the forwarded body is chunked
+    again and ``Transfer-Encoding: chunked`` keeps its place.
+    """
+    nominated = connection_nominated(headers)
+    out: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        lname = name.lower()
+        if lname == b"transfer-encoding" and content_length is None:
+            out.append((name, value))
+            continue
+        if lname in HOP_BY_HOP or lname in _REQUEST_LOCAL or lname in nominated:
+            continue
+        if strip_internal and lname.startswith(INTERNAL_PREFIX):
+            continue
+        if lname == b"host":
+            out.append((name, host))
+        elif lname == b"content-length" and content_length is not None:
+            out.append((name, str(content_length).encode("ascii")))
+        else:
+            out.append((name, value))
+    return out
+
+
+def relay_response_headers(headers: Headers, *, framing: str) -> list[tuple[bytes, bytes]]:
+    """Response headers for the client, in upstream order and case.
+
+    ``framing`` is how the proxy frames the body towards its client: ``"length"`` keeps the
+    upstream Content-Length in place; ``"chunked"`` keeps (or, for a re-framed close-delimited
+    body, appends) ``Transfer-Encoding: chunked``; ``"none"``/``"eof"`` drop both. Hop-by-hop and
+    Connection-nominated headers are dropped; the upstream request id is copied.
+    """
+    nominated = connection_nominated(headers)
+    out: list[tuple[bytes, bytes]] = []
+    request_id: bytes | None = None
+    has_te = False
+    for name, value in headers:
+        lname = name.lower()
+        if lname == b"transfer-encoding" and framing == "chunked" and not has_te:
+            out.append((name, b"chunked"))
+            has_te = True
+            continue
+        if lname == b"content-length":
+            if framing == "length":
+                out.append((name, value))
+            continue
+        if lname in HOP_BY_HOP or lname in nominated or lname == UPSTREAM_ID_HEADER:
+            continue
+        if lname in (b"request-id", b"x-request-id") and request_id is None:
+            request_id = value
+        out.append((name, value))
+    if framing == "chunked" and not has_te:
+        out.append((b"Transfer-Encoding", b"chunked"))
+    if request_id is not None:
+        out.append((UPSTREAM_ID_HEADER, request_id))
+    return out

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from headroom.providers.headers import (
+    forward_request_headers,
+    internal_headers,
+    relay_response_headers,
+)
+
+CLAUDE = (
+    (b"Accept", b"application/json"),
+    (b"X-Claude-Code-Session-Id", b"cc87"),
+    (b"anthropic-beta", b"a,b"),
+    (b"x-api-key", b"sk-ant"),
+    (b"Connection", b"keep-alive, X-Drop-Me"),
+    (b"X-Drop-Me", b"1"),
+    (b"Host", b"127.0.0.1:8787"),
+    (b"Accept-Encoding", b"gzip, deflate, br, zstd"),
+    (b"Expect", b"100-continue"),
+    (b"x-headroom-bypass", b"1"),
+    (b"Keep-Alive", b"timeout=5"),
+    (b"Proxy-Authorization", b"Basic x"),
+    (b"TE", b"trailers"),
+    (b"Upgrade", b"h2c"),
+    (b"Content-Length", b"10"),
+)
+
+
+def test_forward_keeps_order_and_case_drops_hop_by_hop_and_rewrites_host() -> None:
+    out = forward_request_headers(CLAUDE, host=b"api.anthropic.com", content_length=10)
+    assert out == [
+        (b"Accept", b"application/json"),
+        (b"X-Claude-Code-Session-Id", b"cc87"),
+        (b"anthropic-beta", b"a,b"),
+        (b"x-api-key", b"sk-ant"),
+        (b"Host", b"api.anthropic.com"),
+        (b"Accept-Encoding", b"gzip, deflate, br, zstd"),
+        (b"Content-Length", b"10"),
+    ]
+
+
+def test_edited_body_rewrites_content_length_in_place() -> None:
+    out = forward_request_headers(CLAUDE, host=b"h", content_length=7)
+    assert (b"Content-Length", b"7") in out
+    assert [n for n, _ in out][-1] == b"Content-Length"
+
+
+def test_internal_headers_kept_when_stripping_disabled() -> None:
+    out = forward_request_headers(CLAUDE, host=b"h", content_length=10, strip_internal=False)
+    assert (b"x-headroom-bypass", b"1") in out
+    assert internal_headers(CLAUDE) == {b"x-headroom-bypass": b"1"}
+
+
+def test_chunked_request_keeps_transfer_encoding() -> None:
+    hdrs = ((b"Host", b"x"), (b"Transfer-Encoding", b"chunked"), (b"x-y", b"z"))
+    out = forward_request_headers(hdrs, host=b"h", content_length=None)
+    assert out == [(b"Host", b"h"), (b"Transfer-Encoding", b"chunked"), (b"x-y", b"z")]
+
+
+def test_response_relay_framing_and_request_id() -> None:
+    up = (
+        (b"Date", b"d"),
+        (b"request-id", b"req_1"),
+        (b"Content-Type", b"text/event-stream"),
+        (b"Transfer-Encoding", b"chunked"),
+        (b"Connection", b"keep-alive"),
+    )
+    assert relay_response_headers(up, framing="chunked") == [
+        (b"Date", b"d"),
+        (b"request-id", b"req_1"),
+        (b"Content-Type", b"text/event-stream"),
+        (b"Transfer-Encoding", b"chunked"),
+        (b"headroom-upstream-request-id", b"req_1"),
+    ]
+    up2 = ((b"x-request-id", b"r2"), (b"Content-Length", b"5"), (b"Location", b"/x"))
+    assert relay_response_headers(up2, framing="length") == [
+        (b"x-request-id", b"r2"),
+        (b"Content-Length", b"5"),
+        (b"Location", b"/x"),
+        (b"headroom-upstream-request-id", b"r2"),
+    ]
+    # close-delimited upstream body re-framed chunked for the client
+    assert relay_response_headers(((b"A", b"1"),), framing="chunked") == [
+        (b"A", b"1"),
+        (b"Transfer-Encoding", b"chunked"),
+    ]
+    assert relay_response_headers(up2, framing="eof")[1] == (b"Location", b"/x")
+
+
+_names = st.sampled_from(
+    [b"Host", b"Connection", b"X-A", b"x-b", b"Keep-Alive", b"TE", b"Upgrade", b"x-headroom-q", b"Accept"]
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_names, st.sampled_from([b"1", b"x-a", b"close", b"X-B, te"])), max_size=12))
+def test_forward_never_adds_and_preserves_relative_order(headers: list[tuple[bytes, bytes]]) -> None:
+    out = forward_request_headers(tuple(headers), host=b"h", content_length=None)
+    names_in = [n for n, _ in headers]
+    names_out = [n for n, _ in out]
+    assert len(out) <= len(headers)
+    it = iter(names_in)
+    assert all(any(n == m for m in it) for n in names_out)  # subsequence
+    lowered = {n.lower() for n in names_out}
+    assert not lowered & {b"connection", b"keep-alive", b"te", b"upgrade"}
