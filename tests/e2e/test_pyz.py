@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -110,6 +112,12 @@ def test_runs_in_a_network_namespace_with_no_network(pyz_path: Path, tmp_path: P
 
 
 def test_runs_under_the_system_python_of_the_unit(pyz_path: Path, tmp_path: Path) -> None:
+    python = _system_python()
+    done = run_pyz(pyz_path, "selftest", "--data-dir", str(tmp_path / "d"), python=python, flags=())
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _system_python() -> str:
     system = Path("/usr/bin/python3")
     if not system.exists():
         pytest.skip("no /usr/bin/python3")
@@ -117,8 +125,34 @@ def test_runs_under_the_system_python_of_the_unit(pyz_path: Path, tmp_path: Path
                              capture_output=True, text=True, check=False).stdout.strip()
     if version != str(sys.version_info[:2]):
         pytest.skip(f"/usr/bin/python3 is {version}, the zipapp was built for {sys.version_info[:2]}")
-    done = run_pyz(pyz_path, "selftest", "--data-dir", str(tmp_path / "d"), python=str(system), flags=())
-    assert done.returncode == 0, done.stdout + done.stderr
+    return str(system)
+
+
+def test_selftest_as_an_unprivileged_user_with_a_read_only_data_dir(pyz_path: Path) -> None:
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv to drop to an unprivileged user")
+    python = _system_python()
+    nobody = ["--reuid=65534", "--regid=65534", "--clear-groups"]
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        base.chmod(0o755)
+        pyz = base / "headroom.pyz"
+        shutil.copyfile(pyz_path, pyz)
+        pyz.chmod(0o644)
+        (base / "ro").mkdir(mode=0o500)
+        (base / "shiv").mkdir()
+        for path in (base / "ro", base / "shiv"):
+            os.chown(path, 65534, 65534)
+        env = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "SHIV_ROOT": str(base / "shiv")}
+        cmd = [setpriv, *nobody, python, str(pyz), "selftest", "--data-dir", str(base / "ro")]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 1, done.stdout + done.stderr
+        assert re.search(r"^FAIL data dir .* is not writable: Permission denied", done.stdout, re.M), done.stdout
+        # without a writable SHIV_ROOT (and no writable home) the zipapp cannot even unpack
+        del env["SHIV_ROOT"]
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode != 0 and "Permission denied: '/nonexistent'" in done.stderr
 
 
 def test_archive_layout(pyz_path: Path) -> None:
