@@ -15,7 +15,7 @@ from headroom import __version__
 from headroom.config import FIELDS, Resolved, describe, env_of, flag_of, resolve
 from headroom.errors import ConfigError
 
-SUBCOMMANDS = ("print-config",)
+SUBCOMMANDS = ("print-config", "selftest")
 
 
 def add_setting_flags(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     show = sub.add_parser("print-config", help="show every setting with its value and source")
     add_setting_flags(show)
+    check = sub.add_parser("selftest", help="check that this host can run headroom (data, tokenizer, state dir)")
+    add_setting_flags(check)
     return parser
 
 
@@ -56,8 +58,15 @@ def _cmd_print_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_selftest(args: argparse.Namespace) -> int:
+    from headroom.selftest import run_selftest  # loads the tokenizer: only for this command
+
+    return run_selftest(resolve_from_args(args).settings)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "print-config": _cmd_print_config,
+    "selftest": _cmd_selftest,
 }
 
 
