@@ -21,7 +21,7 @@ run: pyz
 	$(BIN)/python dist/headroom.pyz --port $(PORT)
 
 lint: setup
-	$(BIN)/ruff check headroom tests benchmarks build_zipapp.py
+	$(BIN)/ruff check .
 
 typecheck: setup
 	$(BIN)/mypy

@@ -87,9 +87,10 @@ class Settings:
     floor_code: int = opt(2048, "Minimum bytes before source code is compressed.", minimum=0)
     floor_text: int = opt(5120, "Minimum bytes before plain text is compressed.", minimum=0)
     retrieve_hint: str = opt(
-        "tool",
-        "How receipts tell the model to fetch an original: tool (headroom_retrieve) or curl.",
-        choices=("tool", "curl"),
+        "curl",
+        "How a lossy result tells the model to fetch the original: curl (the exact curl line for the "
+        "local retrieve endpoint, for agents with a shell on this host) or key (the key only).",
+        choices=("curl", "key"),
     )
     ccr_ttl_seconds: int = opt(7 * 24 * 3600, "Lifetime of a stored original (CCR).", minimum=60)
     ccr_max_bytes: int = opt(512 * MiB, "Size cap of stored originals; least recently used go first.",
