@@ -46,28 +46,25 @@ class Rechunker:
 
     def _drain(self, *, final: bool) -> list[bytes]:
         assert self.size is not None
+        size, buf = self.size, self._buf
         out: list[bytes] = []
-        while len(self._buf) > self.size:
-            cut = self._cut(final)
-            if cut is None:
-                break
-            out.append(bytes(self._buf[:cut]))
-            del self._buf[:cut]
-        if final and self._buf:
-            out.append(bytes(self._buf))
-            self._buf.clear()
+        while len(buf) > size:
+            found = _CONTINUATION.search(buf, size) if self.split_utf8 else None
+            if found is not None:
+                cut = found.start()
+            elif self.split_utf8 and not final and len(buf) - size <= LOOKAHEAD:
+                break  # a multi-byte character may still arrive close enough to cut inside it
+            else:  # nothing to split inside of in buf[size:]: plain pieces, keep 1..size bytes
+                count = (len(buf) - 1) // size
+                out.extend(bytes(buf[i * size : (i + 1) * size]) for i in range(count))
+                del buf[: count * size]
+                continue
+            out.append(bytes(buf[:cut]))
+            del buf[:cut]
+        if final and buf:
+            out.append(bytes(buf))
+            buf.clear()
         return out
-
-    def _cut(self, final: bool) -> int | None:
-        assert self.size is not None
-        if not self.split_utf8:
-            return self.size
-        found = _CONTINUATION.search(self._buf, self.size)
-        if found is not None:
-            return found.start()
-        if final or len(self._buf) - self.size > LOOKAHEAD:
-            return self.size
-        return None
 
 
 def _split_every_character(data: bytes) -> list[bytes]:

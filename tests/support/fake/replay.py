@@ -10,7 +10,7 @@ from pathlib import Path
 # Framing and hop-by-hop headers are not replayed: the fake provider frames the body itself.
 DROPPED = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"transfer-encoding", b"content-length",
                      b"te", b"trailer", b"upgrade"})
-_SSE_EVENT_END = re.compile(rb"(?<=\n\n)")
+_SSE_EVENT_END = re.compile(rb"(?<=\n\n)|(?<=\r\n\r\n)|(?<=\r\r)")
 
 
 @dataclass(frozen=True)
