@@ -195,7 +195,7 @@ def test_provider_mode_applies_to_every_request_and_the_header_overrides_it() ->
 
 def test_unknown_mode_is_a_loud_400(provider: FakeProvider) -> None:
     with Client(provider.port) as client:
-        for mode in ("nope", "status:abc", "status:99", "slow_head", "huge:0", "sse_slow:nan"):
+        for mode in ("nope", "status:abc", "status:204", "slow_head", "huge:0", "sse_slow:nan", "hang:1"):
             response = _ask(client, mode)
             assert response.status == 400 and b"fake mode" in response.body
     with pytest.raises(ValueError):
@@ -209,3 +209,17 @@ def test_reset_is_an_rst_not_a_fin(provider: FakeProvider) -> None:
         time.sleep(0.05)
         with pytest.raises(ConnectionResetError):
             sock.recv(1)
+
+
+def test_a_client_that_stops_reading_stalls_the_fake_and_its_leaving_is_noticed(provider: FakeProvider) -> None:
+    client = Client(provider.port)
+    client.send(request_bytes("POST", "/v1/messages", STREAM, [("x-fake-mode", f"huge:{1 << 30}")]))
+    previous, stable_since = -1, time.monotonic()
+    while time.monotonic() - stable_since < 0.2:  # wait until the fake's writes stop progressing
+        time.sleep(0.02)
+        if provider.bytes_sent != previous:
+            previous, stable_since = provider.bytes_sent, time.monotonic()
+    assert 0 < provider.bytes_sent < 64 << 20  # bounded by socket buffers, far below the 1 GiB body
+    closed = time.monotonic()
+    client.close()
+    assert _wait_for_disconnect(provider) - closed < 0.1

@@ -6,6 +6,24 @@ FakeProvider().running():`` from synchronous code. As a subprocess:
     python -m tests.support.fake_provider --port 0 [--mode hang] [--replay ../shared/corpus/codex-1]
 
 prints ``PORT <n>`` once listening and serves until SIGTERM (exit status 0).
+
+Normal answers: Anthropic ``POST /v1/messages`` (JSON, or SSE with ``"stream": true``) and
+``/v1/messages/count_tokens``; OpenAI ``/v1/chat/completions``, ``/v1/responses`` (JSON / SSE),
+``/v1/embeddings``, ``GET /v1/models`` (Anthropic-shaped with ``anthropic-version``); Gemini
+``/{v1,v1beta}/models/{m}:generateContent``, ``:streamGenerateContent[?alt=sse]``, ``:countTokens``.
+Unknown paths: 404, wrong method: 405, a body that is not a JSON object: 400 (provider-shaped).
+Every body contains ``TEXT`` (2-, 3- and 4-byte UTF-8). Usage numbers come from a prompt-cache
+simulation, so a request whose cached prefix changed reports fewer cached tokens.
+
+Modes (``mode=`` for every request, or the request header ``x-fake-mode: <mode>``):
+``normal``; ``hang`` (never answer; a client leaving is recorded in ``disconnects``);
+``slow_head:<s>``; ``bad_status_line``, ``te_and_cl``, ``bad_cl``, ``two_cl``, ``obs_fold``, ``bare_lf``,
+``nul_header`` (the normal answer with that head defect, then close); ``close_mid_body`` (Content-Length
+promises twice what is sent); ``close_mid_chunked`` (half the SSE events, no last chunk); ``http10_eof``,
+``eof_body`` (close-delimited); ``interim_100``, ``early_hints_103``; ``redirect`` (302 + Location);
+``status:<400-599>`` (provider-shaped error, ``retry-after: 7`` on 429); ``sse_slow:<s>`` (events that far
+apart); ``sse_forever`` (an event every 10 ms until the client leaves); ``close_after``; ``reset`` (RST);
+``huge:<bytes>`` (a lazily generated SSE or JSON body of at least that size). Unknown modes: 400.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import socket
 import struct
+from dataclasses import dataclass
 
 from tests.support.fake.http1 import (
     MAX_HEAD,
@@ -25,11 +26,20 @@ class ClientGoneError(Exception):
     """The client closed (or reset) the connection before a request was complete."""
 
 
+@dataclass
+class Traffic:
+    """Counters shared by all connections of one server."""
+
+    bytes_sent: int = 0  # handed to the transport; stops growing while a peer does not read
+
+
 class Conn:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn_id: int) -> None:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn_id: int,
+                 traffic: Traffic | None = None) -> None:
         self.reader = reader
         self.writer = writer
         self.conn_id = conn_id
+        self.traffic = traffic if traffic is not None else Traffic()
         self.buf = bytearray()
         self.eof = False
         self._watch: asyncio.Task[None] | None = None
@@ -152,6 +162,7 @@ class Conn:
         if self.writer.transport.is_closing():
             return False
         self.writer.write(data)
+        self.traffic.bytes_sent += len(data)
         try:
             await self.writer.drain()
         except OSError:

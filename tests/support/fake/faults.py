@@ -45,7 +45,7 @@ def parse_mode(text: str) -> Mode:
         return Mode(name, seconds=seconds)
     if name in WITH_NUMBER and sep and arg.isascii() and arg.isdigit():
         number = int(arg)
-        if name == "status" and not 200 <= number <= 599:
+        if name == "status" and not 400 <= number <= 599:
             raise ValueError(f"status out of range in fake mode {text!r}")
         if name == "huge" and not 1 <= number <= MAX_HUGE:
             raise ValueError(f"size out of range in fake mode {text!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -33,7 +33,6 @@ class Payload:
     render: Render
     events: Events | None = None
     stream: bool = False  # the client asked for a streamed answer
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Ids:

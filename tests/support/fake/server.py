@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from tests.support.fake import faults
-from tests.support.fake.conn import ClientGoneError, Conn
+from tests.support.fake.conn import ClientGoneError, Conn, Traffic
 from tests.support.fake.http1 import RecordedRequest, RequestError, wants_close
 from tests.support.fake.payload import error_payload, reason
 from tests.support.fake.replay import Replayer
@@ -35,7 +35,13 @@ class FakeProvider(LoopServer):
         self.idle_close_after = idle_close_after
         self.requests: list[RecordedRequest] = []
         self.disconnects: list[tuple[int, float]] = []
+        self._traffic = Traffic()
         self._state = State()
+
+    @property
+    def bytes_sent(self) -> int:
+        """Response bytes handed to the sockets so far (plateaus while a client stops reading)."""
+        return self._traffic.bytes_sent
 
     def reset(self) -> None:
         """Forget recorded traffic and restart ids, prompt cache and replay cursors."""
@@ -43,12 +49,13 @@ class FakeProvider(LoopServer):
         self.disconnects.clear()
         self.errors.clear()
         self.connections = 0
+        self._traffic.bytes_sent = 0
         self._state.clear()
         if self.replayer is not None:
             self.replayer.reset()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, conn_id: int) -> None:
-        conn = Conn(reader, writer, conn_id)
+        conn = Conn(reader, writer, conn_id, self._traffic)
         try:
             await self._serve(conn)
         except ClientGoneError:
@@ -140,7 +147,8 @@ class FakeProvider(LoopServer):
         if name in ("sse_forever", "huge"):
             payload = route(req, self._state)
             if payload.status != 200 or (name == "sse_forever" and payload.events is None):
-                return self._error(req, 400, f"fake provider: mode {name} needs a streaming provider route")
+                needed = "a streaming provider route" if name == "sse_forever" else "a provider route"
+                return self._error(req, 400, f"fake provider: mode {name} needs {needed}")
             return faults.forever(payload) if name == "sse_forever" else faults.huge(payload, mode.number)
         wire = self._base(req, stream=True if name in ("sse_slow", "close_mid_chunked") else None)
         if name == "sse_slow":
