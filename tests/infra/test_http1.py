@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import cast
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.fake.conn import Conn
 from tests.support.fake.http1 import (
     ChunkedDecoder,
     Head,
+    RecordedRequest,
     RequestError,
     body_framing,
     parse_head,
@@ -120,3 +125,37 @@ def test_chunked_decoder_rejects(wire: bytes) -> None:
     decoder = ChunkedDecoder()
     with pytest.raises(RequestError):
         decoder.feed(wire)
+
+
+async def _read_split(wire: bytes, cuts: list[int]) -> list[RecordedRequest]:
+    reader = asyncio.StreamReader()
+    conn = Conn(reader, cast(asyncio.StreamWriter, None), 7)  # reading never touches the writer
+
+    async def feed() -> None:
+        pos = 0
+        for cut in [*cuts, len(wire)]:
+            reader.feed_data(wire[pos : pos + cut] if cut < len(wire) else wire[pos:])
+            pos = min(len(wire), pos + cut)
+            await asyncio.sleep(0)
+        reader.feed_eof()
+
+    feeder = asyncio.get_running_loop().create_task(feed())
+    requests = []
+    while await conn.wait_first_byte(None):
+        requests.append(await conn.read_request())
+    await feeder
+    return requests
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.binary(max_size=200), st.booleans()), min_size=1, max_size=3),
+       st.lists(st.integers(1, 60), max_size=12))
+def test_reading_requests_is_split_invariant(bodies: list[tuple[bytes, bool]], cuts: list[int]) -> None:
+    wire, heads = b"", []
+    for body, chunked in bodies:
+        framing = b"Transfer-Encoding: chunked\r\n" if chunked else b"Content-Length: %d\r\n" % len(body)
+        heads.append(b"POST /v1/x HTTP/1.1\r\nHost: h\r\n" + framing + b"\r\n")
+        wire += heads[-1] + (_chunked(body, [5]) if chunked else body)
+    requests = asyncio.run(_read_split(wire, cuts))
+    assert [(r.raw_head, r.body, r.chunked, r.conn_id) for r in requests] == [
+        (h, b, c, 7) for h, (b, c) in zip(heads, bodies, strict=True)]

@@ -114,7 +114,7 @@ class Conn:
                 self.eof = True
                 raise ClientGoneError
             decoder.feed(data)
-            if len(decoder.body) > MAX_BODY:
+            if decoder.size > MAX_BODY:
                 raise RequestError(413, "body too large for the fake provider")
         self.buf += decoder.rest
         return decoder.body

@@ -135,6 +135,7 @@ class ChunkedDecoder:
         self._parts: list[bytes] = []
         self._remaining = -1  # -1: expecting a size line; >= 0: data bytes left in the current chunk
         self._in_trailers = False
+        self.size = 0  # body bytes decoded so far
         self.done = False
         self.rest = b""
 
@@ -183,6 +184,7 @@ class ChunkedDecoder:
         if self._buf[self._remaining : self._remaining + 2] != b"\r\n":
             raise RequestError(400, "chunk data not followed by CRLF")
         self._parts.append(bytes(self._buf[: self._remaining]))
+        self.size += self._remaining
         del self._buf[: self._remaining + 2]
         self._remaining = -1
         return True

@@ -16,6 +16,8 @@ from typing import Self
 
 from tests.support.fake.loop_thread import run_in_thread
 
+BACKLOG = 1024  # benchmarks open many connections at once
+
 
 class LoopServer:
     thread_name = "loop-server"
@@ -39,7 +41,8 @@ class LoopServer:
 
     async def start(self) -> None:
         self._closing = False
-        self._server = await asyncio.start_server(self._on_connection, self.host, self.port, ssl=self.ssl)
+        self._server = await asyncio.start_server(self._on_connection, self.host, self.port, ssl=self.ssl,
+                                                  backlog=BACKLOG)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
