@@ -54,8 +54,13 @@ def test_ca_pem_file_is_usable_as_a_trust_bundle(tls_provider: FakeProvider, ca:
 def test_untrusted_ca_and_wrong_name_fail_verification(ca: trustme.CA) -> None:
     for server_ctx in (server_context(untrusted_ca()), server_context(ca, hosts=("other.example",))):
         fake = FakeProvider(ssl=server_ctx)
-        with fake.running(), pytest.raises(ssl.SSLCertVerificationError):
-            Client(fake.port, context=client_context(ca))
+        with fake.running():
+            with pytest.raises(ssl.SSLCertVerificationError):
+                Client(fake.port, context=client_context(ca))
+            deadline = time.monotonic() + 2
+            while fake.connections < 1 and time.monotonic() < deadline:
+                time.sleep(0.002)
+        assert fake.connections == 1 and fake.requests == [] and fake.errors == []
 
 
 def test_client_leaving_a_tls_stream_is_noticed(tls_provider: FakeProvider, ca: trustme.CA) -> None:

@@ -41,8 +41,8 @@ class LoopServer:
 
     async def start(self) -> None:
         self._closing = False
-        self._server = await asyncio.start_server(self._on_connection, self.host, self.port, ssl=self.ssl,
-                                                  backlog=BACKLOG)
+        # TLS is started per connection (start_tls) so that a failed handshake still counts as a connection.
+        self._server = await asyncio.start_server(self._on_connection, self.host, self.port, backlog=BACKLOG)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
@@ -87,6 +87,8 @@ class LoopServer:
         self._tasks.add(task)
         self.track(writer)
         try:
+            if self.ssl is not None:
+                await writer.start_tls(self.ssl)
             await self.handle(reader, writer, self._conn_ids)
         except OSError:
             pass
