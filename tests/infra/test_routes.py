@@ -186,6 +186,7 @@ def test_every_response_body_carries_multibyte_utf8(provider: FakeProvider) -> N
         get(provider.port, "/v1beta/models", GEMINI),
         get(provider.port, "/nope", OPENAI),
         post(provider.port, "/v1/responses", b"not json", OPENAI),
+        post(provider.port, "/v1/responses", b"{}", [("Content-Length", "+2")]),  # malformed request: 400
     ]
     for response in responses:
         assert "世界 🙂".encode() in response.body

@@ -15,6 +15,7 @@ from typing import Any
 
 LOOKBACK = 20
 BLOCK = 1024
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def _strip(block: Any) -> Any:
@@ -66,7 +67,7 @@ class PromptCache:
         breakpoints: list[int] = []
         total = 0
         for i, (block, marked) in enumerate(_anthropic_blocks(req)):
-            data = json.dumps(block, ensure_ascii=False, separators=(",", ":")).encode()
+            data = _ENCODER.encode(block).encode()
             digest.update(len(data).to_bytes(8, "big") + data)
             total += len(data)
             sizes.append(total)

@@ -46,8 +46,12 @@ class Ids:
         return f"{prefix}fake{self.n:020d}"
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once: json.dumps with
+# options constructs a new encoder per call, which dominated the cost of an SSE answer
+
+
 def dumps(obj: Any) -> bytes:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+    return _ENCODER.encode(obj).encode()
 
 
 def sse(event: str | None, data: Any, end: bytes = b"\n\n") -> bytes:

@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.support.fake import faults
 from tests.support.fake.conn import ClientGoneError, Conn, Traffic
 from tests.support.fake.http1 import RecordedRequest, RequestError, wants_close
-from tests.support.fake.payload import error_payload, reason
+from tests.support.fake.payload import TEXT, dumps, error_payload, reason
 from tests.support.fake.replay import Replayer
 from tests.support.fake.response import SERVER, Pacing, Wire, send
 from tests.support.fake.routes import State, provider_kind, route
@@ -75,7 +75,7 @@ class FakeProvider(LoopServer):
                 return
 
     async def _reject(self, conn: Conn, exc: RequestError) -> None:
-        body = f'{{"error":{{"message":"fake provider: bad request: {exc.reason}"}}}}'.encode()
+        body = dumps({"error": {"message": f"fake provider: bad request: {exc.reason} ({TEXT})"}})
         headers = [SERVER, (b"Content-Type", b"application/json")]
         wire = Wire(exc.status, reason(exc.status), headers, [body], keep_alive=False)
         await send(conn, wire, Pacing())
