@@ -8,11 +8,23 @@ from __future__ import annotations
 
 from headroom.jsonspan.codec import decode_string, decode_value, encode_string
 from headroom.jsonspan.edit import find, parse_path, splice
-from headroom.jsonspan.model import MAX_DEPTH, WALK_ALL, DuplicateKeyError, JsonSpanError, Node, Schema, Span
+from headroom.jsonspan.model import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_NODES,
+    WALK_ALL,
+    DuplicateKeyError,
+    JsonSpanError,
+    Node,
+    Schema,
+    Span,
+)
 from headroom.jsonspan.scanner import scan
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "MAX_NODES",
     "WALK_ALL",
     "DuplicateKeyError",
     "JsonSpanError",

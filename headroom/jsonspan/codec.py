@@ -8,6 +8,7 @@ from _json import encode_basestring, scanstring
 from typing import Any
 
 from headroom.jsonspan.model import DuplicateKeyError, JsonSpanError, Node
+from headroom.jsonspan.scanner import int_parser
 
 __all__ = ["decode_string", "decode_value", "encode_string"]
 
@@ -15,6 +16,7 @@ __all__ = ["decode_string", "decode_value", "encode_string"]
 # bytes are known to be valid UTF-8 (which cannot encode surrogates).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_WHITESPACE = b" \t\n\r"
 
 
 def _reject_constant(name: str) -> Any:
@@ -29,9 +31,12 @@ def _unique_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def _raw(body: bytes, node: Node) -> bytes:
+    """The bytes of ``node``'s span, which must hold exactly a value (no surrounding whitespace)."""
     start, end = node.span
     if not 0 <= start < end <= len(body):
         raise JsonSpanError(f"span {node.span} is outside the body ({len(body)} bytes)")
+    if body[start] in _WHITESPACE or body[end - 1] in _WHITESPACE:
+        raise JsonSpanError(f"span {node.span} starts or ends with whitespace")
     return body[start:end]
 
 
@@ -68,7 +73,9 @@ def decode_value(body: bytes, node: Node) -> Any:
     raw = _raw(body, node)
     text = _utf8(raw)
     try:
-        value = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_pairs)
+        value = json.loads(
+            text, parse_constant=_reject_constant, parse_int=int_parser(), object_pairs_hook=_unique_pairs
+        )
     except (ValueError, RecursionError) as exc:
         raise JsonSpanError(f"value at {node.span} is not strict JSON: {exc}") from exc
     if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(value):

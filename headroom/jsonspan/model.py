@@ -14,6 +14,8 @@ from headroom.errors import OptimisationError
 
 __all__ = [
     "MAX_DEPTH",
+    "MAX_INT_DIGITS",
+    "MAX_NODES",
     "WALK_ALL",
     "DuplicateKeyError",
     "JsonSpanError",
@@ -46,6 +48,15 @@ Kind: TypeAlias = Literal["object", "array", "string", "number", "true", "false"
 
 MAX_DEPTH = 1000
 """Deepest nesting of walked containers; deeper bodies are rejected (never a RecursionError)."""
+
+MAX_NODES = 250_000
+"""Most nodes one scan creates; more is rejected. A node costs ~150 bytes where ``json.loads`` may
+spend 8 (``[0,0,0,...]``), so this bounds the memory a hostile 32 MiB body can make a scan take.
+Real request bodies walked with a provider schema stay far below (about 10 nodes per message)."""
+
+MAX_INT_DIGITS = 4300
+"""Longest integer accepted: CPython's default ``sys.int_max_str_digits``, enforced even when the
+process raised or lifted that limit (converting longer integers takes quadratic time)."""
 
 _walk_all: dict[str, Schema | None] = {}
 _walk_all["*"] = _walk_all

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from _json import make_scanner, scanstring
 from collections.abc import Callable
 from typing import Any, cast
 
-from headroom.jsonspan.model import MAX_DEPTH, JsonSpanError, Kind, Node, Schema
+from headroom.jsonspan.model import MAX_DEPTH, MAX_INT_DIGITS, MAX_NODES, JsonSpanError, Kind, Node, Schema
 
 __all__ = ["UTF8_CHUNK", "as_text", "check_utf8", "scan"]
 
@@ -36,9 +37,22 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _guarded_int(text: str) -> int:
+    if len(text) - text.startswith("-") > MAX_INT_DIGITS:
+        raise ValueError(f"integer of more than {MAX_INT_DIGITS} digits")
+    return int(text)
+
+
+def int_parser() -> Callable[[str], int] | None:
+    """``parse_int`` for a strict decoder: None (the C fast path) while the interpreter's own limit
+    is at most MAX_INT_DIGITS, else a guard that enforces it."""
+    limit = sys.get_int_max_str_digits()
+    return None if 0 < limit <= MAX_INT_DIGITS else _guarded_int
+
+
 def _new_scan_once() -> _ScanOnce:
     """A strict C value scanner; a fresh one per scan (its key memo is per instance)."""
-    decoder = json.JSONDecoder(parse_constant=_reject_constant, strict=True)
+    decoder = json.JSONDecoder(parse_constant=_reject_constant, parse_int=int_parser(), strict=True)
     return make_scanner(cast(make_scanner, decoder))
 
 
@@ -98,6 +112,7 @@ def _walk(body: bytes, s: str, start: int, schema: Schema, scan_once: _ScanOnce)
     star = schema.get("*")
     entries: list[Any] = []
     key = ""
+    budget = MAX_NODES - 1  # nodes left to create; the root is one
     i = start + 1
     if s[i] in _WS:
         i = _skip_ws(s, i).end()
@@ -125,6 +140,9 @@ def _walk(body: bytes, s: str, start: int, schema: Schema, scan_once: _ScanOnce)
             if sub is not None and c in _OPENERS:
                 if len(stack) >= MAX_DEPTH - 1:  # the root is not on the stack
                     raise ValueError(f"walked nesting deeper than {MAX_DEPTH} at byte {i}")
+                budget -= 1
+                if budget < 0:
+                    raise ValueError(f"more than {MAX_NODES} values to walk")
                 stack.append((is_obj, closer, schema, star, entries, start, key))
                 is_obj = c == "{"
                 closer = "}" if is_obj else "]"
@@ -135,6 +153,9 @@ def _walk(body: bytes, s: str, start: int, schema: Schema, scan_once: _ScanOnce)
                 if s[i] != closer:
                     continue
             else:
+                budget -= 1
+                if budget < 0:
+                    raise ValueError(f"more than {MAX_NODES} values to walk")
                 end = scanstring(s, i + 1, True)[1] if c == '"' else scan_once(s, i)[1]
                 node = Node(_KIND[c], (i, end), None, None)
                 entries.append((key, node) if is_obj else node)

@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import pytest
 
 from headroom.errors import OptimisationError
-from headroom.jsonspan import MAX_DEPTH, WALK_ALL, DuplicateKeyError, JsonSpanError, Node, scan
+from headroom.jsonspan import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    MAX_NODES,
+    WALK_ALL,
+    DuplicateKeyError,
+    JsonSpanError,
+    Node,
+    decode_value,
+    scan,
+    scanner,
+)
 from headroom.jsonspan.scanner import check_utf8
-
-ANTHROPIC = {
-    "messages": {
-        "*": {
-            "role": None,
-            "content": {
-                "*": {
-                    "type": None,
-                    "tool_use_id": None,
-                    "id": None,
-                    "name": None,
-                    "input": None,
-                    "content": {"*": {"type": None, "text": None}},
-                    "cache_control": None,
-                }
-            },
-        }
-    },
-    "metadata": {"user_id": None},
-}
+from tests.jsonspan.schemas import ANTHROPIC
 
 BODY = (
     b'{"model":"m","messages":[{"role":"user","content":"hi"},'
@@ -334,3 +327,35 @@ def test_chunked_utf8_check_matches_decode(chunk: int) -> None:
     for bad in (b"\x80\x80\x80\x80\x80", b"\xf0\x9f\x90", b"a\xf0\x9f\x90\xa2\x80b", b"\xed\xbf\xbf", b"\xe0\x80\x80"):
         with pytest.raises(JsonSpanError):
             check_utf8(bad, chunk)
+
+
+def test_integer_limit_holds_when_the_interpreter_lifts_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    previous = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        for body in (b"[" + b"1" * (MAX_INT_DIGITS + 1) + b"]", b"-" + b"2" * (MAX_INT_DIGITS + 1)):
+            with pytest.raises(JsonSpanError, match="digits"):
+                scan(body, {})
+            with pytest.raises(JsonSpanError, match="digits"):
+                decode_value(body, Node("number", (0, len(body))))
+        ok = b"-" + b"3" * MAX_INT_DIGITS
+        assert decode_value(ok, scan(ok, {})) == -int(b"3" * MAX_INT_DIGITS)
+    finally:
+        sys.set_int_max_str_digits(previous)
+
+
+def test_node_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scanner, "MAX_NODES", 5)
+    assert scan(b"[1,[2],3]", WALK_ALL).kind == "array"  # 5 nodes
+    assert scan(b'{"a":[1,2,3,4,5,6]}', {}).kind == "object"  # 2 nodes: the array is skipped
+    for body in (b"[1,[2],3,4]", b"[[[[[[]]]]]]", b'{"a":1,"b":2,"c":3,"d":4,"e":5}'):
+        with pytest.raises(JsonSpanError, match="more than 5"):
+            scan(body, WALK_ALL)
+
+
+def test_hostile_wide_body_is_rejected_in_bounded_time_and_memory() -> None:
+    body = b'{"messages":[' + b"0," * (MAX_NODES + 10) + b"0]}"
+    start = time.perf_counter()
+    with pytest.raises(JsonSpanError, match=f"more than {MAX_NODES}"):
+        scan(body, ANTHROPIC)
+    assert time.perf_counter() - start < 2.0
