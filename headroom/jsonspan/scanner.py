@@ -1,6 +1,6 @@
 """One-pass raw-span scan of a JSON body.
 
-The body is validated as UTF-8 once and then viewed as latin-1 text, so that every character offset
+The body is validated as UTF-8 (chunk by chunk) and then viewed as latin-1 text, so every character offset
 equals a byte offset. Containers named by the schema are walked here, iteratively (no recursion, so
 depth is bounded by ``MAX_DEPTH`` and never hits the interpreter's limit); every other value is
 skipped by the stdlib's C scanner, which also validates it. No Python code runs per byte.
@@ -25,7 +25,7 @@ _WS = " \t\n\r"
 # The pattern matches the empty string, so the match is never None.
 _skip_ws = cast(Callable[[str, int], re.Match[str]], re.compile(r"[ \t\n\r]*").match)
 _BOM = b"\xef\xbb\xbf"
-_OPENERS = "{["  # a one-character str: `in` tests membership
+_OPENERS = "{["  # tested with `c in _OPENERS`, c being one character
 
 _KIND: dict[str, Kind] = {'"': "string", "{": "object", "[": "array", "t": "true", "f": "false", "n": "null"}
 _KIND.update({digit: "number" for digit in "-0123456789"})
