@@ -1,0 +1,56 @@
+"""Session keys: which conversation a request belongs to (ledger scope). Pure.
+
+Preference: an explicit client session id, else Claude Code's ``metadata.user_id`` session, else a
+hash of provider + a keyed fingerprint of the credential + the first user text. Credentials are
+never stored: only a BLAKE3 keyed hash with a per-install secret.
+"""
+
+from __future__ import annotations
+
+import blake3
+
+from headroom.wire.events import Headers, header_value
+
+_CREDENTIAL_HEADERS = (b"x-api-key", b"authorization", b"x-goog-api-key")
+
+
+def credential_fingerprint(headers: Headers, secret: bytes) -> str:
+    h = blake3.blake3(key=secret)
+    for name in _CREDENTIAL_HEADERS:
+        value = header_value(headers, name)
+        if value is not None:
+            h.update(name + b"\x00" + value + b"\x01")
+    return str(h.hexdigest()[:32])
+
+
+def session_key(
+    provider: str,
+    headers: Headers,
+    *,
+    explicit: str | None,
+    first_user_text: str,
+    secret: bytes,
+) -> str:
+    """An opaque, stable session key (hex)."""
+    header_id = header_value(headers, b"x-claude-code-session-id")
+    chosen = header_id.decode("latin-1") if header_id else explicit
+    h = blake3.blake3()
+    if chosen:
+        h.update(b"sid\x00" + provider.encode() + b"\x00" + chosen.encode("utf-8", "surrogatepass"))
+    else:
+        fp = credential_fingerprint(headers, secret)
+        h.update(b"hash\x00" + provider.encode() + b"\x00" + fp.encode() + b"\x00")
+        h.update(first_user_text.encode("utf-8", "surrogatepass"))
+    return str(h.hexdigest()[:32])
+
+
+def content_hash(text: str, occurrence: int = 0) -> str:
+    """Ledger content key: BLAKE3 of the decoded text; the n-th repeat of the same text in one
+    conversation gets its own key so an older uncompressed copy is never rewritten."""
+    digest = str(blake3.blake3(text.encode("utf-8", "surrogatepass")).hexdigest()[:32])
+    return digest if occurrence == 0 else f"{digest}#{occurrence}"
+
+
+def ccr_key(text: str) -> str:
+    """CCR key: first 24 hex chars of BLAKE3 over the original's UTF-8 bytes."""
+    return str(blake3.blake3(text.encode("utf-8", "surrogatepass")).hexdigest()[:24])
