@@ -11,27 +11,27 @@ import re
 from headroom.errors import ProtocolError
 from headroom.wire.events import Headers
 
-_TCHAR = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
-_VALUE_CHAR = rb"\t\x20-\x7e\x80-\xff"  # field-vchar, SP and HTAB; obs-text passes through opaque
+TCHAR = rb"!#$%&'*+\-.^_`|~0-9A-Za-z"
+VALUE_CHAR = rb"\t\x20-\x7e\x80-\xff"  # field-vchar, SP and HTAB; obs-text passes through opaque
 
-TOKEN = re.compile(rb"[" + _TCHAR + rb"]+")
-TOKEN_PREFIX = re.compile(rb"[" + _TCHAR + rb"]*")
+TOKEN = re.compile(rb"[" + TCHAR + rb"]+")
+TOKEN_PREFIX = re.compile(rb"[" + TCHAR + rb"]*")
 TARGET_PREFIX = re.compile(rb"[\x21-\x7e]*")
 VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
 VERSION_PREFIX = re.compile(rb"(?:H(?:T(?:T(?:P(?:/(?:[0-9](?:\.[0-9]?)?)?)?)?)?)?)?")
-STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([" + _VALUE_CHAR + rb"]*))?")
+STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([" + VALUE_CHAR + rb"]*))?")
 CRLFS = re.compile(rb"(?:\r\n)*")
 BARE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 # a whole field section (each line with its CRLF, without the final empty line) in one C call
-_FIELD_SECTION = re.compile(rb"(?:[" + _TCHAR + rb"]+:[" + _VALUE_CHAR + rb"]*\r\n)*")
+_FIELD_SECTION = re.compile(rb"(?:[" + TCHAR + rb"]+:[" + VALUE_CHAR + rb"]*\r\n)*")
 _FIELD_LINE = re.compile(rb"([^:]+):([^\r]*)\r\n")
-_FIELD_VALUE = re.compile(rb"[" + _VALUE_CHAR + rb"]*")
+_FIELD_VALUE = re.compile(rb"[" + VALUE_CHAR + rb"]*")
 
 # RFC 9112 chunk line: chunk-size [ chunk-ext ] (BWS only around ";" and "=" of extensions)
 _QUOTED = rb'"(?:[\t \x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\t\x20-\x7e\x80-\xff])*"'
-_EXT_VALUE = rb"(?:[" + _TCHAR + rb"]+|" + _QUOTED + rb")"
-CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]+)((?:[ \t]*;[ \t]*[" + _TCHAR + rb"]+(?:[ \t]*=[ \t]*" + _EXT_VALUE + rb")?)*)")
+_EXT_VALUE = rb"(?:[" + TCHAR + rb"]+|" + _QUOTED + rb")"
+CHUNK_LINE = re.compile(rb"([0-9A-Fa-f]+)((?:[ \t]*;[ \t]*[" + TCHAR + rb"]+(?:[ \t]*=[ \t]*" + _EXT_VALUE + rb")?)*)")
 
 # Host: reg-name (DNS-style characters only), IPv4, or [IPv6], with an optional port
 HOST = re.compile(rb"(?:[A-Za-z0-9\-._~]+|\[[0-9A-Fa-f:.]+\])(?::([0-9]{1,5}))?")
