@@ -6,7 +6,7 @@ where a body ends is refused, because the next hop might resolve it differently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from headroom.errors import ProtocolError
 from headroom.wire.events import BodyKind, Headers, RequestHead, ResponseHead
@@ -19,32 +19,40 @@ _NEEDS_BODY = frozenset({b"POST", b"PUT", b"PATCH"})
 
 @dataclass(slots=True)
 class _Collected:
-    content_length: list[bytes] = field(default_factory=list)
-    transfer_encoding: list[bytes] = field(default_factory=list)
-    host: list[bytes] = field(default_factory=list)
-    connection: list[bytes] = field(default_factory=list)
-    expect: list[bytes] = field(default_factory=list)
-
-
-_SLOTS = {
-    b"content-length": "content_length",
-    b"transfer-encoding": "transfer_encoding",
-    b"host": "host",
-    b"connection": "connection",
-    b"expect": "expect",
-}
+    content_length: list[bytes]
+    transfer_encoding: list[bytes]
+    host: list[bytes]
+    connection: list[bytes]
+    expect: list[bytes]
 
 
 def _collect(headers: Headers, status: int) -> _Collected:
-    found = _Collected()
-    for name, value in headers:
-        lname = name.lower()
-        slot = _SLOTS.get(lname)
-        if slot is not None:
-            getattr(found, slot).append(value)
-        else:
-            check_guarded_name(lname, status)
-    return found
+    """Values of the headers framing depends on, found with a few C-level searches.
+
+    All names are joined, lowercased, into ``\\nname\\nname\\n``; a header's index is the number of
+    newlines before its name. Only a name containing ``_`` needs a per-header look.
+    """
+    joined = b"\n".join([b"", *[name for name, _ in headers], b""]).lower()
+    if b"_" in joined:
+        for name, _ in headers:
+            check_guarded_name(name.lower(), status)
+
+    def values(name: bytes) -> list[bytes]:
+        key = b"\n" + name + b"\n"
+        found = []
+        at = joined.find(key)
+        while at >= 0:
+            found.append(headers[joined.count(b"\n", 0, at)][1])
+            at = joined.find(key, at + 1)
+        return found
+
+    return _Collected(
+        values(b"content-length"),
+        values(b"transfer-encoding"),
+        values(b"host"),
+        values(b"connection"),
+        values(b"expect"),
+    )
 
 
 def _connection_tokens(values: list[bytes], status: int) -> frozenset[bytes]:

@@ -21,7 +21,6 @@ VERSION = re.compile(rb"HTTP/([0-9])\.([0-9])")
 VERSION_PREFIX = re.compile(rb"(?:H(?:T(?:T(?:P(?:/(?:[0-9](?:\.[0-9]?)?)?)?)?)?)?)?")
 STATUS_LINE = re.compile(rb"HTTP/([0-9])\.([0-9]) ([0-9]{3})(?: ([" + VALUE_CHAR + rb"]*))?")
 CRLFS = re.compile(rb"(?:\r\n)*")
-BARE_CR_OR_LF = re.compile(rb"\r(?!\n)|(?<!\r)\n")
 
 # a whole field section (each line with its CRLF, without the final empty line) in one C call
 _FIELD_SECTION = re.compile(rb"(?:[" + TCHAR + rb"]+:[" + VALUE_CHAR + rb"]*\r\n)*")

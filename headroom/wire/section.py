@@ -1,14 +1,14 @@
 """Incremental detection of the end of a head or trailer section.
 
 The scanner only looks at bytes it has not seen before (plus a 3-byte overlap for the terminator),
-rejects bare CR and bare LF as soon as they arrive, and enforces the byte and line limits before the
-section completes, so a slow or hostile peer cannot make it rescan or buffer without bound.
+rejects bare CR and bare LF as soon as they arrive (every CR and LF must belong to a CRLF), and
+enforces the byte and line limits before the section completes, so a slow or hostile peer cannot
+make it rescan or buffer without bound.
 """
 
 from __future__ import annotations
 
 from headroom.errors import ProtocolError
-from headroom.wire.grammar import BARE_CR_OR_LF
 
 _CR = 13
 
@@ -46,10 +46,11 @@ class SectionScanner:
         if end < 0 and stop > start and buf[stop - 1] == _CR:
             stop -= 1  # a trailing CR may be the start of a CRLF: judge it with the next bytes
         begin = start + self._checked
-        if begin < stop:
-            if BARE_CR_OR_LF.search(buf, begin, stop) is not None:
+        if begin < stop:  # the region never splits a CRLF: it ends after an LF or before a final CR
+            lines = buf.count(b"\n", begin, stop)
+            if buf.count(b"\r", begin, stop) != lines or buf.count(b"\r\n", begin, stop) != lines:
                 raise ProtocolError(self._status[0], f"bare CR or LF in the {self._what}")
-            self._lines += buf.count(b"\n", begin, stop)
+            self._lines += lines
             self._checked = stop - start
         self._check_limits((stop if end >= 0 else size) - start, end >= 0)
         return stop if end >= 0 else None
