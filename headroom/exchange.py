@@ -1,0 +1,138 @@
+"""The orchestrator of one request: route → (plan → store → splice) → forward → relay.
+
+Framing problems never reach here (the server rejects them, fail closed). Anything that goes
+wrong while optimising a body is caught once, here, and the original bytes are forwarded
+(fail open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from headroom.config import Settings
+from headroom.errors import UpstreamError
+from headroom.observe.log import Logger, redact_target
+from headroom.providers.headers import forward_request_headers, internal_headers
+from headroom.providers.registry import PROVIDERS, Origin, Provider, Route, route
+from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
+from headroom.transport.pool import UpstreamPool
+from headroom.transport.relay import RelayResult, RelayTimeouts, relay_response
+from headroom.wire.events import RequestHead, ResponseHead
+from headroom.wire.serialize import LAST_CHUNK, encode_chunk, serialize_request_head
+
+
+@dataclass(slots=True)
+class Request:
+    head: RequestHead
+    route: Route
+    body: bytes
+    chunked: bool
+    started: float = field(default_factory=time.perf_counter)
+
+
+class Exchange:
+    def __init__(self, settings: Settings, pool: UpstreamPool, logger: Logger) -> None:
+        self.settings = settings
+        self.pool = pool
+        self.log = logger
+        self.origins: dict[Provider, Origin] = {
+            p: Origin.parse(getattr(settings, f"{p}_upstream")) for p in PROVIDERS
+        }
+        self.timeouts = RelayTimeouts(head=settings.upstream_head_timeout, idle=settings.upstream_idle_timeout)
+        self.strip_internal = settings.strip_internal_headers == "enabled"
+        self.draining = False
+
+    def route(self, head: RequestHead) -> Route:
+        return route(head.method, head.target, head.headers, self.origins)
+
+    async def handle(self, client: ClientConn, req: Request) -> bool:
+        """Serve one request; returns whether the client connection may be kept alive."""
+        keep = req.head.keep_alive and not self.draining
+        if req.route.kind == "local":
+            return await self._local(client, req, keep)
+        assert req.route.provider is not None
+        _ = internal_headers(req.head.headers)  # read before stripping (bypass once compression exists)
+        body = req.body
+        try:
+            result = await self._forward(client, req, body, keep)
+        except UpstreamError as exc:
+            self._log(req, exc.status, 0, decision="passthrough", error=exc.kind)
+            await client.send_error(exc.status, exc.message, provider=req.route.provider, close=not keep)
+            return keep
+        self._log(req, result.status, result.bytes_out, decision="passthrough", truncated=result.truncated)
+        return result.client_keep_alive
+
+    def _upstream_request(self, req: Request, body: bytes) -> tuple[Origin, bytes]:
+        assert req.route.provider is not None
+        origin = self.origins[req.route.provider]
+        headers = forward_request_headers(
+            req.head.headers,
+            host=origin.host_header,
+            content_length=None if req.chunked else len(body),
+            strip_internal=self.strip_internal,
+        )
+        target = origin.prefix.encode("ascii") + req.route.target
+        head = serialize_request_head(req.head.method, target, headers)
+        if req.chunked:
+            return origin, head + encode_chunk(body) + LAST_CHUNK
+        return origin, head + body
+
+    async def _forward(self, client: ClientConn, req: Request, body: bytes, keep: bool) -> RelayResult:
+        origin, payload = self._upstream_request(req, body)
+        conn = await self.pool.acquire(origin)
+        reusable = False
+        watch = DisconnectWatch(client)
+        try:
+            conn.writer.write(payload)
+            try:
+                async with asyncio.timeout(self.timeouts.idle):
+                    await conn.writer.drain()
+            except (OSError, TimeoutError) as exc:
+                raise UpstreamError(502, "upstream_write", f"sending the request upstream failed: {exc}") from exc
+            result = await relay_response(
+                conn, client, method=req.head.method, client_http10=req.head.version == (1, 0),
+                client_keep_alive=keep, timeouts=self.timeouts, extra_headers=self._receipt_headers,
+            )
+            reusable = result.upstream_reusable
+            return result
+        except asyncio.CancelledError:
+            if client.gone:
+                task = asyncio.current_task()
+                if task is not None:
+                    task.uncancel()
+                raise ClientGoneError("client disconnected") from None
+            raise
+        finally:
+            await watch.stop()
+            if reusable:
+                self.pool.release(conn, True)
+            else:
+                conn.abort()
+
+    def _receipt_headers(self, head: ResponseHead) -> list[tuple[bytes, bytes]]:
+        return []
+
+    async def _local(self, client: ClientConn, req: Request, keep: bool) -> bool:
+        name = req.route.local
+        if name == "livez":
+            await client.send_local(200, {"status": "ok"}, close=not keep)
+        elif name == "readyz":
+            if self.draining:
+                await client.send_local(503, {"status": "draining"}, close=True)
+                return False
+            await client.send_local(200, {"status": "ready"}, close=not keep)
+        else:
+            await client.send_error(404, "retrieval is not enabled", close=not keep)
+        self._log(req, 200, 0, decision="local")
+        return keep
+
+    def _log(self, req: Request, status: int, bytes_out: int, **fields: object) -> None:
+        if not self.log.enabled("info"):
+            return
+        self.log.log(
+            "info", "request", method=req.head.method.decode("latin-1"), target=redact_target(req.head.target),
+            provider=req.route.provider, api=req.route.api, status=status, bytes_in=len(req.body),
+            bytes_out=bytes_out, ms=round((time.perf_counter() - req.started) * 1000, 3), **fields,
+        )

@@ -1,0 +1,256 @@
+"""The listener: per-connection loop with timeouts, limits, keep-alive and graceful drain.
+
+Framing errors are answered (400/408/411/413/414/431/501/505) and the connection closed; nothing
+reaches the upstream. A request whose head is valid is routed before its body is read, so a
+rejected request never costs a body read or an upstream connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from dataclasses import dataclass
+
+from headroom.config import Settings
+from headroom.errors import IncompleteMessageError, ProtocolError
+from headroom.exchange import Exchange, Request
+from headroom.observe.log import Logger
+from headroom.transport.client import READ_SIZE, ClientConn, ClientGoneError
+from headroom.transport.pool import UpstreamPool
+from headroom.wire.events import Data, EndOfMessage, Event, RequestHead
+from headroom.wire.limits import Limits
+from headroom.wire.request import RequestParser
+
+CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+
+
+class _SilentClose(Exception):
+    """Close the connection without answering (idle timeout, EOF before any byte)."""
+
+
+@dataclass(slots=True)
+class _Conn:
+    client: ClientConn
+    parser: RequestParser
+    events: list[Event]
+    busy: bool = False  # an exchange is in flight (drain lets it finish)
+
+
+class Server:
+    def __init__(self, settings: Settings, *, logger: Logger | None = None) -> None:
+        self.settings = settings
+        self.log = logger or Logger(settings.log_level)
+        self.limits = Limits(max_body_bytes=settings.max_body_bytes)
+        self.pool = UpstreamPool(
+            connect_timeout=settings.upstream_connect_timeout,
+            idle_timeout=settings.pool_idle_timeout,
+            ca_bundle=settings.ca_bundle,
+        )
+        self.exchange = Exchange(settings, self.pool, self.log)
+        self._server: asyncio.Server | None = None
+        self._conns: dict[asyncio.Task[None], _Conn] = {}
+        self._inflight_body = 0
+        self._reaper: asyncio.Task[None] | None = None
+        self.port = 0
+
+    @property
+    def draining(self) -> bool:
+        return self.exchange.draining
+
+    async def start(self) -> int:
+        self._server = await asyncio.start_server(
+            self._on_connection, self.settings.host, self.settings.port, limit=READ_SIZE, backlog=1024
+        )
+        self.port = int(self._server.sockets[0].getsockname()[1])
+        self._reaper = asyncio.create_task(self._reap_pool())
+        self.log.log("info", "listening", host=self.settings.host, port=self.port)
+        return self.port
+
+    async def _reap_pool(self) -> None:
+        while True:
+            await asyncio.sleep(max(1.0, self.settings.pool_idle_timeout / 4))
+            self.pool.reap()
+
+    async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        conn = _Conn(ClientConn(reader, writer, send_timeout=self.settings.send_timeout),
+                     RequestParser(self.limits), [])
+        self._conns[task] = conn
+        try:
+            if len(self._conns) > self.settings.max_connections or self.draining:
+                await conn.client.send_error(503, "too many connections", close=True,
+                                             extra=[(b"Retry-After", b"1")])
+                return
+            await self._serve(conn)
+        except (_SilentClose, ClientGoneError, ConnectionError):
+            pass
+        except asyncio.CancelledError:
+            if not conn.client.gone:
+                raise
+        finally:
+            del self._conns[task]
+            await conn.client.close()
+
+    async def _serve(self, conn: _Conn) -> None:
+        while True:
+            try:
+                head = await self._read_head(conn)
+            except ProtocolError as exc:
+                with contextlib.suppress(ClientGoneError):
+                    await conn.client.send_error(exc.status, exc.reason, close=True)
+                return
+            if not await self._one_request(conn, head) or self.draining:
+                return
+            conn.events = conn.parser.next_message()
+            if conn.client.pending:
+                data, conn.client.pending = bytes(conn.client.pending), bytearray()
+                conn.events.extend(self._feed(conn, data))
+
+    def _feed(self, conn: _Conn, data: bytes) -> list[Event]:
+        return conn.parser.feed(data) if data else conn.parser.feed_eof()
+
+    async def _read_head(self, conn: _Conn) -> RequestHead:
+        loop = asyncio.get_running_loop()
+        deadline: float | None = None
+        while True:
+            for i, ev in enumerate(conn.events):
+                if isinstance(ev, RequestHead):
+                    conn.events = conn.events[i + 1 :]
+                    return ev
+            if conn.parser.started and deadline is None:
+                deadline = loop.time() + self.settings.header_timeout
+            wait = self.settings.keepalive_timeout if deadline is None else deadline - loop.time()
+            try:
+                async with asyncio.timeout(max(0.0, wait)):
+                    data = await conn.client.reader.read(READ_SIZE)
+            except TimeoutError:
+                if deadline is None:
+                    raise _SilentClose() from None
+                raise ProtocolError(408, "request head not received in time") from None
+            if not data and not conn.parser.started:
+                raise _SilentClose()
+            try:
+                conn.events = self._feed(conn, data)
+            except IncompleteMessageError:
+                raise _SilentClose() from None
+            if conn.parser.started and deadline is None:
+                deadline = loop.time() + self.settings.header_timeout
+
+    async def _one_request(self, conn: _Conn, head: RequestHead) -> bool:
+        route = self.exchange.route(head)
+        client = conn.client
+        if route.kind == "reject":
+            # a bodiless request can be answered and the connection kept; an unread body cannot
+            keep = head.body_kind == "none" and head.keep_alive and not self.draining
+            await client.send_error(route.status, route.reason, provider=route.provider, close=not keep)
+            return keep
+        size = head.content_length or 0
+        if self._inflight_body + size > self.settings.max_inflight_body_bytes:
+            await client.send_error(503, "proxy is over its in-flight body budget", provider=route.provider,
+                                    close=True, extra=[(b"Retry-After", b"1")])
+            return False
+        self._inflight_body += size
+        conn.busy = True
+        try:
+            if head.expect_continue and head.body_kind != "none":
+                await client.send(CONTINUE)
+            try:
+                body = await self._read_body(conn)
+            except ProtocolError as exc:
+                await client.send_error(exc.status, exc.reason, provider=route.provider, close=True)
+                return False
+            req = Request(head, route, body, head.body_kind == "chunked")
+            return await self.exchange.handle(client, req)
+        finally:
+            conn.busy = False
+            self._inflight_body -= size
+
+    async def _read_body(self, conn: _Conn) -> bytes:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.settings.body_timeout
+        parts: list[bytes] = []
+        while True:
+            for ev in conn.events:
+                if isinstance(ev, Data):
+                    parts.append(ev.data)
+                elif isinstance(ev, EndOfMessage):
+                    conn.events = []
+                    return b"".join(parts)
+            wait = min(self.settings.body_idle_timeout, deadline - loop.time())
+            try:
+                async with asyncio.timeout(max(0.0, wait)):
+                    data = await conn.client.reader.read(READ_SIZE)
+            except TimeoutError:
+                raise ProtocolError(408, "request body not received in time") from None
+            if not data:
+                raise _SilentClose()
+            conn.events = self._feed(conn, data)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def begin_drain(self) -> None:
+        """Stop accepting; close idle connections; in-flight exchanges finish with close."""
+        if self.draining:
+            return
+        self.exchange.draining = True
+        self.log.log("info", "draining", connections=len(self._conns))
+        if self._server is not None:
+            self._server.close()
+        for task, conn in list(self._conns.items()):
+            if not conn.busy:
+                task.cancel()
+
+    async def wait_drained(self, timeout: float) -> None:
+        tasks = list(self._conns)
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=timeout)
+            for t in pending:
+                t.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=2.0)
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+        if self._server is not None:
+            self._server.close()
+            with contextlib.suppress(Exception):
+                await self._server.wait_closed()
+        await self.pool.close()
+
+
+async def _main(settings: Settings) -> int:
+    server = Server(settings)
+    await server.start()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals = {"count": 0}
+
+    def on_signal() -> None:
+        signals["count"] += 1
+        if signals["count"] > 1:
+            server.log.log("warning", "second signal: exiting now")
+            raise SystemExit(1)
+        server.begin_drain()
+        stop.set()
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, on_signal)
+    await stop.wait()
+    await server.wait_drained(settings.drain_timeout)
+    await server.close()
+    server.log.log("info", "stopped")
+    return 0
+
+
+def serve_forever(settings: Settings) -> int:
+    try:
+        return asyncio.run(_main(settings))
+    except OSError as exc:
+        Logger(settings.log_level).log("error", "cannot listen", host=settings.host, port=settings.port,
+                                       error=str(exc))
+        return 1
