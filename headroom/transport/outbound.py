@@ -118,7 +118,8 @@ async def open_upstream(
     except ssl.SSLError as exc:
         raise UpstreamError(502, "tls_error", f"upstream TLS handshake failed: {exc.reason}") from exc
     except OSError as exc:
-        raise UpstreamError(502, "connect_error", f"cannot connect to upstream {origin.host}: {exc.strerror or exc}") from exc
+        reason = exc.strerror or str(exc)
+        raise UpstreamError(502, "connect_error", f"cannot connect to upstream {origin.host}: {reason}") from exc
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
         raise UpstreamError(502, "proxy_error", "outbound proxy closed during CONNECT") from exc
 

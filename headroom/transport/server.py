@@ -25,7 +25,7 @@ from headroom.wire.request import RequestParser
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 
 
-class _SilentClose(Exception):
+class _SilentCloseError(Exception):
     """Close the connection without answering (idle timeout, EOF before any byte)."""
 
 
@@ -84,7 +84,7 @@ class Server:
                                              extra=[(b"Retry-After", b"1")])
                 return
             await self._serve(conn)
-        except (_SilentClose, ClientGoneError, ConnectionError):
+        except (_SilentCloseError, ClientGoneError, ConnectionError):
             pass
         except asyncio.CancelledError:
             if not conn.client.gone:
@@ -127,14 +127,14 @@ class Server:
                     data = await conn.client.reader.read(READ_SIZE)
             except TimeoutError:
                 if deadline is None:
-                    raise _SilentClose() from None
+                    raise _SilentCloseError() from None
                 raise ProtocolError(408, "request head not received in time") from None
             if not data and not conn.parser.started:
-                raise _SilentClose()
+                raise _SilentCloseError()
             try:
                 conn.events = self._feed(conn, data)
             except IncompleteMessageError:
-                raise _SilentClose() from None
+                raise _SilentCloseError() from None
             if conn.parser.started and deadline is None:
                 deadline = loop.time() + self.settings.header_timeout
 
@@ -185,7 +185,7 @@ class Server:
             except TimeoutError:
                 raise ProtocolError(408, "request body not received in time") from None
             if not data:
-                raise _SilentClose()
+                raise _SilentCloseError()
             conn.events = self._feed(conn, data)
 
     # -- lifecycle ---------------------------------------------------------------------------

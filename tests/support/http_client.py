@@ -43,7 +43,7 @@ class Conn:
     def _fill(self) -> bool:
         try:
             data = self.sock.recv(65536)
-        except (ConnectionResetError, TimeoutError, socket.timeout):
+        except (ConnectionResetError, TimeoutError):
             return False
         if not data:
             return False
@@ -73,7 +73,7 @@ class Conn:
             data = self.sock.recv(1)
         except (ConnectionResetError, BrokenPipeError):
             return True
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return False
         if data:
             self.buf += data
@@ -86,7 +86,7 @@ class Conn:
             line = self._line()
             if line is None:
                 return None
-            version, _, rest = line.partition(b" ")
+            _version, _, rest = line.partition(b" ")
             code, _, reason = rest.partition(b" ")
             status = int(code)
             headers: list[tuple[bytes, bytes]] = []
