@@ -15,7 +15,7 @@ from headroom import __version__
 from headroom.config import FIELDS, Resolved, describe, env_of, flag_of, resolve
 from headroom.errors import ConfigError
 
-SUBCOMMANDS = ("print-config", "selftest")
+SUBCOMMANDS = ("serve", "print-config", "selftest")
 
 
 def add_setting_flags(parser: argparse.ArgumentParser) -> None:
@@ -43,11 +43,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="headroom", description="Cache-safe compression proxy for LLM APIs.")
     parser.add_argument("--version", action="version", version=f"headroom {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser("serve", help="run the proxy (the default command)")
+    add_setting_flags(serve)
     show = sub.add_parser("print-config", help="show every setting with its value and source")
     add_setting_flags(show)
     check = sub.add_parser("selftest", help="check that this host can run headroom (data, tokenizer, state dir)")
     add_setting_flags(check)
     return parser
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from headroom.transport.server import serve_forever
+
+    return serve_forever(resolve_from_args(args).settings)
 
 
 def _cmd_print_config(args: argparse.Namespace) -> int:
@@ -65,6 +73,7 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "serve": _cmd_serve,
     "print-config": _cmd_print_config,
     "selftest": _cmd_selftest,
 }
@@ -73,7 +82,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if not args_list or args_list[0] not in (*SUBCOMMANDS, "-h", "--help", "--version"):
-        args_list.insert(0, "print-config")  # becomes "serve" once transport lands
+        args_list.insert(0, "serve")
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
