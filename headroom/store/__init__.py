@@ -1,6 +1,7 @@
 """headroom.store: SQLite persistence for CCR originals, the compression ledger and session state.
 
-``SQLiteStore`` is the one backend today; the orchestrator codes against its methods.
+``SQLiteStore`` is the one backend today; the orchestrator codes against its methods. ``filter_lines``
+(pure) serves retrieval queries and ``run_ccr_cli`` the ``headroom ccr`` subcommand.
 """
 
 from headroom.store.models import (
@@ -14,6 +15,7 @@ from headroom.store.models import (
     ccr_key_of,
     is_ccr_key,
 )
+from headroom.store.retrieve import filter_lines
 from headroom.store.sqlite import SQLiteStore
 
 __all__ = [
@@ -26,5 +28,6 @@ __all__ = [
     "StoreStats",
     "TableStats",
     "ccr_key_of",
+    "filter_lines",
     "is_ccr_key",
 ]
