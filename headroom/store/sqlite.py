@@ -27,16 +27,17 @@ WAL checkpoints every ~4 MiB written. Open the store after forking, one instance
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from pathlib import Path
 
 from headroom.errors import StoreError
 from headroom.store import schema
+from headroom.store.files import create_private, private_dir, restrict_modes
 from headroom.store.maintenance import Maintenance
 from headroom.store.models import (
     CCRRecord,
@@ -53,6 +54,8 @@ from headroom.store.models import (
     meta_from_json,
 )
 from headroom.store.pool import ConnectionPool, store_errors
+
+log = logging.getLogger("headroom.store")
 
 DB_NAME = "headroom.sqlite3"
 BUSY_TIMEOUT_MS = 5000
@@ -77,25 +80,6 @@ _LEDGER_INSERT = (
 def _ledger_select(count: int) -> str:
     wanted = " OR ".join(["(session = ? AND content_hash = ? AND fingerprint = ?)"] * count)
     return f"SELECT session, content_hash, fingerprint, ccr_key, created, replacement FROM ledger WHERE {wanted}"
-
-
-def _private_dir(data_dir: str | os.PathLike[str]) -> Path:
-    directory = Path(data_dir)
-    if not directory.is_dir():
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        directory.chmod(0o700)  # mkdir's mode is filtered by the umask
-    return directory
-
-
-def _restrict(path: Path) -> None:
-    """Make ``path`` (and its -wal/-shm companions) 0600 when they exist and are ours."""
-    for candidate in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        try:
-            info = candidate.stat()
-        except FileNotFoundError:
-            continue
-        if info.st_mode & 0o777 != 0o600 and info.st_uid == os.getuid():
-            candidate.chmod(0o600)
 
 
 class SQLiteStore:
@@ -124,12 +108,10 @@ class SQLiteStore:
         self._pending_lock = threading.Lock()
         self._pending_bytes = 0  # written since the last checkpoint
         with store_errors("open"):
-            self.path = _private_dir(data_dir) / DB_NAME
-            # SQLite gives -wal and -shm the mode of the main file, so creating it 0600 covers all three
-            os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
-            _restrict(self.path)  # a file left by an older run: fix it before SQLite copies its mode
+            self.path = private_dir(data_dir) / DB_NAME
+            create_private(self.path)  # before SQLite copies its mode to -wal and -shm
             self.schema_version = self._initialise()
-            _restrict(self.path)
+            restrict_modes(self.path)
         self._pool = ConnectionPool(self._connect, policy=policy)
         self._maintenance = Maintenance(self.maintain, name=f"headroom-store {self.path}") if background else None
 
@@ -222,23 +204,28 @@ class SQLiteStore:
         return found
 
     def ccr_get(self, key: str) -> CCRRecord | None:
-        """The original stored under ``key``, or None when unknown or expired; marks it recently used."""
+        """The original stored under ``key``, or None when unknown or expired; raises StoreError when
+        the lookup fails. Marking the row recently used (LRU) is best effort: a store that cannot be
+        written to (disk full, locked) still hands out what it holds."""
         if not is_ccr_key(key):
             return None
         now = self._clock()
-        with store_errors("ccr get"):
-            with self._pool.reading() as conn:
-                row = conn.execute(
-                    "SELECT created, meta, original, size FROM ccr WHERE key = ? AND written > ?",
-                    (key, now - self.ttl),
-                ).fetchone()
-            if row is None:
-                return None
-            created, meta_text, original, size = row
-            with self._pool.writing() as conn:
+        with store_errors("ccr get"), self._pool.reading() as conn:
+            row = conn.execute(
+                "SELECT created, last_access, meta, original, size FROM ccr WHERE key = ? AND written > ?",
+                (key, now - self.ttl),
+            ).fetchone()
+        if row is None:
+            return None
+        created, last_access, meta_text, original, size = row
+        try:
+            with store_errors("ccr touch"), self._pool.writing() as conn:
                 conn.execute("UPDATE ccr SET last_access = max(last_access, ?) WHERE key = ?", (now, key))
-            text = bytes(original).decode("utf-8", "surrogatepass")
-            return CCRRecord(key, text, meta_from_json(meta_text), created, now, size)
+            last_access = max(last_access, now)
+        except StoreError:
+            log.warning("could not mark CCR %s as recently used", key, exc_info=True)
+        text = bytes(original).decode("utf-8", "surrogatepass")
+        return CCRRecord(key, text, meta_from_json(meta_text), created, last_access, size)
 
     def ccr_has(self, key: str) -> bool:
         if not is_ccr_key(key):

@@ -15,7 +15,7 @@ from headroom.errors import StoreError
 from headroom.store import PlanWrite, SQLiteStore
 from headroom.store import sqlite as store_module
 from tests.store.child import big_write
-from tests.store.support import REPO, entry, ledger_row, request_write
+from tests.store.support import REPO, FakeClock, entry, ledger_row, request_write
 
 
 def counts(store: SQLiteStore) -> tuple[int, int]:
@@ -96,3 +96,17 @@ def test_disk_full_mid_commit(tmp_path: Path) -> None:
         assert not any(store.ccr_has(key) for key, _, _ in write.ccr)
         store.commit(write)  # with the limit gone the same write goes through
         assert counts(store) == (21, 21)
+
+
+def test_ccr_get_still_answers_when_the_lru_touch_fails(store: SQLiteStore, clock: FakeClock) -> None:
+    key, original, meta = entry("still readable")
+    store.commit(PlanWrite(ccr=[(key, original, meta)], ledger=[]))
+    written = clock.now
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute("CREATE TRIGGER inject BEFORE UPDATE ON ccr BEGIN SELECT RAISE(ABORT, 'read-only'); END")
+    conn.close()
+    clock.advance(5)
+    record = store.ccr_get(key)
+    assert record is not None and record.original == original
+    assert record.last_access == written  # not touched
