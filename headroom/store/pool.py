@@ -11,7 +11,8 @@ Two policies, both safe to call from any thread (the orchestrator uses ``asyncio
 - ``shared``: the writer connection serves reads too, behind the same lock. Kept for the benchmark
   that compares the two (``benchmarks/store_bench.py``).
 
-Any sqlite3 error (and a string SQLite cannot encode) surfaces as StoreError; a failed write
+Any sqlite3 error (and malformed input or stored data: a string SQLite cannot encode, corrupt JSON)
+surfaces as StoreError; a failed write
 transaction is rolled back before the error propagates, so nothing of it is visible.
 """
 
@@ -34,7 +35,7 @@ def store_errors(what: str) -> Iterator[None]:
         yield
     except StoreError:
         raise
-    except (sqlite3.Error, UnicodeError, OverflowError, OSError) as exc:
+    except (sqlite3.Error, ValueError, TypeError, OverflowError, OSError) as exc:
         raise StoreError(f"{what}: {type(exc).__name__}: {exc}") from exc
 
 

@@ -34,6 +34,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import Any
 
 from headroom.errors import StoreError
 from headroom.store import schema
@@ -148,18 +149,13 @@ class SQLiteStore:
     # -- writes
 
     def commit(self, write: PlanWrite) -> None:
-        """Persist every row of one request in one transaction; durable (see module doc) on return."""
+        """Persist every row of one request in one transaction; durable (see module doc) on return.
+
+        Everything is validated before the transaction starts; any failure raises StoreError and
+        leaves nothing of this write visible."""
         now = self._clock()
-        ccr_params = []
-        for key, original, meta in write.ccr:
-            data, meta_text = check_ccr_entry(key, original, meta)
-            ccr_params.append((key, now, now, now, len(data), meta_text, data))
-        ledger_params = []
-        for row in write.ledger:
-            check_ledger_row(row)
-            k = row.key
-            ledger_params.append((k.session, k.content_hash, k.fingerprint, row.ccr_key, float(row.created),
-                                  row.replacement))
+        with store_errors("commit (bad input)"):
+            ccr_params, ledger_params = self._commit_params(write, now)
         if not ccr_params and not ledger_params:
             return
         with store_errors("commit"), self._pool.writing() as conn:
@@ -167,8 +163,23 @@ class SQLiteStore:
                 conn.executemany(_CCR_UPSERT, ccr_params)
             if ledger_params:
                 conn.executemany(_LEDGER_INSERT, ledger_params)
-        nbytes = sum(p[4] for p in ccr_params) + sum(len(p[5]) for p in ledger_params)
+        nbytes = sum(len(p[6]) for p in ccr_params) + sum(len(p[5]) for p in ledger_params)
         self._after_commit(now, nbytes)
+
+    @staticmethod
+    def _commit_params(write: PlanWrite, now: float) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        ccr_params: list[tuple[Any, ...]] = []
+        for key, original, meta in write.ccr:
+            data, meta_text = check_ccr_entry(key, original, meta)
+            ccr_params.append((key, now, now, now, len(data), meta_text, data))
+        ledger_params: list[tuple[Any, ...]] = []
+        for row in write.ledger:
+            check_ledger_row(row)
+            k = row.key
+            ledger_params.append(
+                (k.session, k.content_hash, k.fingerprint, row.ccr_key, float(row.created), row.replacement)
+            )
+        return ccr_params, ledger_params
 
     def session_put(self, session: str, name: str, value: str) -> None:
         check_id(session, "session")
@@ -224,8 +235,9 @@ class SQLiteStore:
             last_access = max(last_access, now)
         except StoreError:
             log.warning("could not mark CCR %s as recently used", key, exc_info=True)
-        text = bytes(original).decode("utf-8", "surrogatepass")
-        return CCRRecord(key, text, meta_from_json(meta_text), created, last_access, size)
+        with store_errors("ccr get (stored row)"):
+            text = bytes(original).decode("utf-8", "surrogatepass")
+            return CCRRecord(key, text, meta_from_json(meta_text), created, last_access, size)
 
     def ccr_has(self, key: str) -> bool:
         if not is_ccr_key(key):

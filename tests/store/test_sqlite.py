@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -168,7 +169,23 @@ def test_empty_commit_and_invalid_input(store: SQLiteStore) -> None:
         store.commit(PlanWrite(ccr=[(ccr_key_of("x"), "y", {})], ledger=[]))
     with pytest.raises(StoreError):
         store.ledger_get_many([("s", "h", "f")])  # type: ignore[list-item]
+    for malformed in ([("only", "two")], [None], 5):
+        with pytest.raises(StoreError):
+            store.commit(PlanWrite(ccr=malformed, ledger=[]))  # type: ignore[arg-type]
+    with pytest.raises(StoreError):
+        store.commit(PlanWrite(ccr=[], ledger=[ledger_row("s\ud800", "h")]))  # SQLite cannot encode it
     assert store.stats().ccr.rows == 0
+
+
+def test_corrupt_stored_meta_is_a_store_error(store: SQLiteStore) -> None:
+    key, original, meta = entry("x")
+    store.commit(PlanWrite(ccr=[(key, original, meta)], ledger=[]))
+    conn = sqlite3.connect(store.path)
+    with conn:
+        conn.execute("UPDATE ccr SET meta = 'not json'")
+    conn.close()
+    with pytest.raises(StoreError, match="stored row"):
+        store.ccr_get(key)
 
 
 def test_closed_store_raises(store: SQLiteStore) -> None:
