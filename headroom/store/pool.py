@@ -40,10 +40,13 @@ def store_errors(what: str) -> Iterator[None]:
 
 
 class ConnectionPool:
-    def __init__(self, connect: Callable[[], sqlite3.Connection], *, policy: str = "pooled") -> None:
+    def __init__(
+        self, connect: Callable[[], sqlite3.Connection], *, policy: str = "pooled", lock_timeout: float = 5.0
+    ) -> None:
         if policy not in POLICIES:
             raise ValueError(f"policy must be one of {POLICIES}")
         self._connect = connect
+        self._lock_timeout = lock_timeout
         self._shared = policy == "shared"
         self._idle: list[sqlite3.Connection] = []  # reader connections (pooled policy)
         self._writer: sqlite3.Connection | None = None  # used only under _write_lock
@@ -75,6 +78,16 @@ class ConnectionPool:
                 return
         conn.close()
 
+    @contextmanager
+    def _writer_lock(self) -> Iterator[None]:
+        """The in-process write lock, waited for as long as SQLite waits for another process's."""
+        if not self._write_lock.acquire(timeout=self._lock_timeout):
+            raise StoreError(f"database is locked: another thread kept writing for {self._lock_timeout} s")
+        try:
+            yield
+        finally:
+            self._write_lock.release()
+
     def _writer_connection(self) -> sqlite3.Connection:
         """The one connection this process writes with; call with _write_lock held."""
         self._check_open()
@@ -86,7 +99,7 @@ class ConnectionPool:
     def reading(self) -> Iterator[sqlite3.Connection]:
         """A connection in autocommit mode for reads; each statement sees a committed snapshot."""
         if self._shared:
-            with self._write_lock:
+            with self._writer_lock():
                 yield self._writer_connection()
             return
         conn = self._acquire()
@@ -98,7 +111,7 @@ class ConnectionPool:
     @contextmanager
     def writing(self) -> Iterator[sqlite3.Connection]:
         """One ``BEGIN IMMEDIATE`` transaction, committed on normal exit, rolled back on any error."""
-        with self._write_lock:
+        with self._writer_lock():
             conn = self._writer_connection()
             conn.execute("BEGIN IMMEDIATE")
             try:

@@ -39,6 +39,7 @@ from typing import Any
 from headroom.errors import StoreError
 from headroom.store import schema
 from headroom.store.files import create_private, private_dir, restrict_modes
+from headroom.store.gc import collect
 from headroom.store.maintenance import Maintenance
 from headroom.store.models import (
     CCRRecord,
@@ -113,7 +114,7 @@ class SQLiteStore:
             create_private(self.path)  # before SQLite copies its mode to -wal and -shm
             self.schema_version = self._initialise()
             restrict_modes(self.path)
-        self._pool = ConnectionPool(self._connect, policy=policy)
+        self._pool = ConnectionPool(self._connect, policy=policy, lock_timeout=BUSY_TIMEOUT_MS / 1000)
         self._maintenance = Maintenance(self.maintain, name=f"headroom-store {self.path}") if background else None
 
     def _connect(self) -> sqlite3.Connection:
@@ -125,6 +126,7 @@ class SQLiteStore:
             conn.execute(f"PRAGMA synchronous = {self._synchronous}")
             conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")
             conn.execute(f"PRAGMA journal_size_limit = {JOURNAL_SIZE_LIMIT}")
+            conn.execute("PRAGMA secure_delete = ON")  # dropped originals are zeroed, not left in free pages
         except BaseException:
             conn.close()
             raise
@@ -262,46 +264,9 @@ class SQLiteStore:
     def gc(self) -> GCReport:
         """Drop expired CCR rows, then evict least recently accessed ones down to the size cap."""
         now = self._clock()
-        with store_errors("gc"), self._pool.writing() as conn:
-            cutoff = now - self.ttl
-            expired_rows, expired_bytes = conn.execute(
-                "SELECT count(*), total(size) FROM ccr WHERE written <= ?", (cutoff,)
-            ).fetchone()
-            if expired_rows:
-                conn.execute("DELETE FROM ccr WHERE written <= ?", (cutoff,))
-            rows, total = conn.execute("SELECT count(*), total(size) FROM ccr").fetchone()
-            victims, freed = self._lru_victims(conn, int(total) - self.max_bytes)
-            conn.executemany("DELETE FROM ccr WHERE rowid = ?", victims)
+        report = collect(self._pool, now, self.ttl, self.max_bytes)
         self._last_gc = now
-        return GCReport(
-            expired_rows=int(expired_rows),
-            expired_bytes=int(expired_bytes),
-            evicted_rows=len(victims),
-            evicted_bytes=freed,
-            remaining_rows=int(rows) - len(victims),
-            remaining_bytes=int(total) - freed,
-        )
-
-    @staticmethod
-    def _lru_victims(conn: sqlite3.Connection, excess: int) -> tuple[list[tuple[int]], int]:
-        victims: list[tuple[int]] = []
-        freed = 0
-        if excess <= 0:
-            return victims, freed
-        cursor = conn.execute("SELECT rowid, size FROM ccr ORDER BY last_access, size, rowid")
-        try:
-            while freed < excess:
-                batch = cursor.fetchmany(256)
-                if not batch:
-                    break
-                for rowid, size in batch:
-                    if freed >= excess:
-                        break
-                    victims.append((rowid,))
-                    freed += size
-        finally:
-            cursor.close()
-        return victims, freed
+        return report
 
     def _gc_due(self, now: float) -> bool:
         return self._last_gc is None or now - self._last_gc >= GC_INTERVAL_SECONDS

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 
 from headroom.errors import StoreError
 from headroom.store import LedgerKey, PlanWrite, SQLiteStore, ccr_key_of
+from headroom.store import gc as gc_module
+from headroom.store import sqlite as store_module
 from tests.store.support import FakeClock, entry, ledger_row, request_write
 
 DAY = 86400
@@ -128,6 +130,26 @@ def test_gc_expires_then_evicts_lru(open_store: Callable[..., SQLiteStore], cloc
     assert report.remaining_bytes == store.stats().ccr.bytes == 2500
 
 
+def test_gc_works_in_batches(
+    open_store: Callable[..., SQLiteStore], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(gc_module, "BATCH_ROWS", 3)
+    store = open_store(ccr_ttl_seconds=DAY, ccr_max_bytes=5 * 100)
+    entries = [entry(f"{i:03d}" + "x" * 97) for i in range(20)]  # 100 bytes each
+    for item in entries[:7]:
+        store.commit(PlanWrite(ccr=[item], ledger=[]))
+    clock.advance(DAY // 2)
+    for item in entries[7:]:
+        clock.advance(1)
+        store.commit(PlanWrite(ccr=[item], ledger=[]))
+    clock.advance(DAY // 2)  # the first 7 expire; 13 remain, 8 over the cap of 5
+    report = store.gc()
+    assert (report.expired_rows, report.expired_bytes) == (7, 700)
+    assert (report.evicted_rows, report.evicted_bytes) == (8, 800)
+    assert (report.remaining_rows, report.remaining_bytes) == (5, 500)
+    assert [store.ccr_has(key) for key, _, _ in entries] == [False] * 15 + [True] * 5
+
+
 def test_ledger_rows_outlive_ccr_expiry_and_gc(open_store: Callable[..., SQLiteStore], clock: FakeClock) -> None:
     store = open_store(ccr_ttl_seconds=60, ccr_max_bytes=2**20)
     write = request_write("sess", 1)
@@ -194,6 +216,17 @@ def test_closed_store_raises(store: SQLiteStore) -> None:
         store.commit(request_write("s", 1))
     with pytest.raises(StoreError, match="closed"):
         store.ccr_has(ccr_key_of("x"))
+
+
+def test_in_process_writer_busy_past_timeout(
+    open_store: Callable[..., SQLiteStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 100)
+    store = open_store()
+    with store._pool._writer_lock(), pytest.raises(StoreError, match="locked"):  # e.g. a long gc batch
+        store.commit(request_write("s", 1))
+    store.commit(request_write("s", 1))
+    assert store.stats().ccr.rows == 1
 
 
 @pytest.mark.parametrize("policy", ["pooled", "shared"])
