@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from headroom.errors import StoreError
-from headroom.store import SQLiteStore, schema
+from headroom.store import PlanWrite, SQLiteStore, schema
 from headroom.store.sqlite import DB_NAME
-from tests.store.support import db_files, request_write
+from tests.store.support import FakeClock, db_files, entry, request_write
 
 
 def mode(path: Path) -> int:
@@ -134,3 +134,18 @@ def test_bad_settings(tmp_path: Path) -> None:
         SQLiteStore(tmp_path, ccr_ttl_seconds=0)
     with pytest.raises(StoreError):
         SQLiteStore(tmp_path, synchronous="OFF")
+
+
+def test_expired_originals_are_erased_from_the_file(
+    open_store: Callable[..., SQLiteStore], tmp_path: Path, clock: FakeClock
+) -> None:
+    store = open_store(ccr_ttl_seconds=60)
+    secret = "TOKEN-LIKE-OUTPUT-" + "q" * 20_000  # spans overflow pages
+    store.commit(PlanWrite(ccr=[entry(secret)], ledger=[]))
+    store.commit(request_write("s", 1))
+    clock.advance(61)
+    store.commit(request_write("s", 2))
+    assert store.gc().expired_rows == 2
+    store.close()  # the last connection checkpoints and removes the WAL
+    assert [p.name for p in db_files(tmp_path / "data")] == [DB_NAME]
+    assert b"TOKEN-LIKE-OUTPUT-" not in (tmp_path / "data" / DB_NAME).read_bytes()
