@@ -15,7 +15,7 @@ from headroom import __version__
 from headroom.config import FIELDS, Resolved, describe, env_of, flag_of, resolve
 from headroom.errors import ConfigError
 
-SUBCOMMANDS = ("serve", "print-config", "selftest")
+SUBCOMMANDS = ("serve", "print-config", "selftest", "ccr")
 
 
 def add_setting_flags(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_setting_flags(show)
     check = sub.add_parser("selftest", help="check that this host can run headroom (data, tokenizer, state dir)")
     add_setting_flags(check)
+    ccr = sub.add_parser("ccr", help="inspect the CCR store: get KEY | stats | gc")
+    ccr.add_argument("action", choices=("get", "stats", "gc"))
+    ccr.add_argument("key", nargs="?", default="")
+    add_setting_flags(ccr)
     return parser
 
 
@@ -72,8 +76,15 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     return run_selftest(resolve_from_args(args).settings)
 
 
+def _cmd_ccr(args: argparse.Namespace) -> int:
+    from headroom.store.cli import run_ccr_cli
+
+    return run_ccr_cli(resolve_from_args(args).settings, args.action, args.key)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": _cmd_serve,
+    "ccr": _cmd_ccr,
     "print-config": _cmd_print_config,
     "selftest": _cmd_selftest,
 }
