@@ -3,8 +3,9 @@
 Request: every header is forwarded verbatim, in order and original case, except hop-by-hop ones,
 those a ``Connection`` header nominates, ``Expect`` (answered locally) and ``x-headroom-*`` (read
 for local control, then stripped unless configured otherwise). ``Host`` is rewritten in place for
-the upstream and ``Content-Length`` is rewritten in place when the body was edited. Nothing is
-ever added upstream.
+the upstream and ``Content-Length`` is rewritten in place when the body was edited. Nothing else is
+ever added upstream: only ``Host``, first, when an HTTP/1.0 client sent none (the upstream request is
+always HTTP/1.1, which requires it).
 
 Response: status, headers and body are relayed verbatim minus hop-by-hop and framing headers
 (the proxy frames the body for its own client connection); the upstream request id is copied to
@@ -84,6 +85,8 @@ def forward_request_headers(
             out.append((name, str(content_length).encode("ascii")))
         else:
             out.append((name, value))
+    if not any(name.lower() == b"host" for name, _ in out):
+        out.insert(0, (b"Host", host))
     return out
 
 

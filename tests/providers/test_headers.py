@@ -98,6 +98,9 @@ _names = st.sampled_from(
 @given(st.lists(st.tuples(_names, st.sampled_from([b"1", b"x-a", b"close", b"X-B, te"])), max_size=12))
 def test_forward_never_adds_and_preserves_relative_order(headers: list[tuple[bytes, bytes]]) -> None:
     out = forward_request_headers(tuple(headers), host=b"h", content_length=None)
+    if not any(n == b"Host" for n, _ in headers):  # an HTTP/1.0 request without Host: the one addition
+        assert out[0] == (b"Host", b"h")
+        out = out[1:]
     names_in = [n for n, _ in headers]
     names_out = [n for n, _ in out]
     assert len(out) <= len(headers)
@@ -105,3 +108,8 @@ def test_forward_never_adds_and_preserves_relative_order(headers: list[tuple[byt
     assert all(any(n == m for m in it) for n in names_out)  # subsequence
     lowered = {n.lower() for n in names_out}
     assert not lowered & {b"connection", b"keep-alive", b"te", b"upgrade"}
+
+
+def test_forward_adds_host_first_when_an_http10_client_sent_none() -> None:
+    out = forward_request_headers(((b"x-api-key", b"k"), (b"Content-Length", b"2")), host=b"h:1", content_length=2)
+    assert out == [(b"Host", b"h:1"), (b"x-api-key", b"k"), (b"Content-Length", b"2")]
