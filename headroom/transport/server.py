@@ -35,6 +35,7 @@ class _Conn:
     parser: RequestParser
     events: list[Event]
     busy: bool = False  # an exchange is in flight (drain lets it finish)
+    served: int = 0  # requests answered on this connection so far
 
 
 class Server:
@@ -101,7 +102,9 @@ class Server:
                 with contextlib.suppress(ClientGoneError):
                     await conn.client.send_error(exc.status, exc.reason, close=True)
                 return
-            if not await self._one_request(conn, head) or self.draining:
+            keep = await self._one_request(conn, head)
+            conn.served += 1
+            if not keep or self.draining:
                 return
             conn.events = conn.parser.next_message()
             if conn.client.pending:
@@ -112,8 +115,11 @@ class Server:
         return conn.parser.feed(data) if data else conn.parser.feed_eof()
 
     async def _read_head(self, conn: _Conn) -> RequestHead:
+        """The next head; before its first byte a fresh connection waits at most the header timeout
+        (slowloris sockets that never send), a kept-alive one the keep-alive timeout."""
         loop = asyncio.get_running_loop()
         deadline: float | None = None
+        idle = self.settings.keepalive_timeout if conn.served else self.settings.header_timeout
         while True:
             for i, ev in enumerate(conn.events):
                 if isinstance(ev, RequestHead):
@@ -121,7 +127,7 @@ class Server:
                     return ev
             if conn.parser.started and deadline is None:
                 deadline = loop.time() + self.settings.header_timeout
-            wait = self.settings.keepalive_timeout if deadline is None else deadline - loop.time()
+            wait = idle if deadline is None else deadline - loop.time()
             try:
                 async with asyncio.timeout(max(0.0, wait)):
                     data = await conn.client.reader.read(READ_SIZE)
