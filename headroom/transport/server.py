@@ -23,10 +23,15 @@ from headroom.wire.limits import Limits
 from headroom.wire.request import RequestParser
 
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
+RETRY_AFTER = (b"Retry-After", b"1")
 
 
 class _SilentCloseError(Exception):
     """Close the connection without answering (idle timeout, EOF before any byte)."""
+
+
+class _OverBudgetError(Exception):
+    """Accepting this body would exceed the global in-flight body budget (503, Retry-After)."""
 
 
 @dataclass(slots=True)
@@ -36,6 +41,7 @@ class _Conn:
     events: list[Event]
     busy: bool = False  # an exchange is in flight (drain lets it finish)
     served: int = 0  # requests answered on this connection so far
+    reserved: int = 0  # bytes of the global in-flight body budget held by the current request
 
 
 class Server:
@@ -81,8 +87,7 @@ class Server:
         self._conns[task] = conn
         try:
             if len(self._conns) > self.settings.max_connections or self.draining:
-                await conn.client.send_error(503, "too many connections", close=True,
-                                             extra=[(b"Retry-After", b"1")])
+                await conn.client.send_error(503, "too many connections", close=True, extra=[RETRY_AFTER])
                 return
             await self._serve(conn)
         except (_SilentCloseError, ClientGoneError, ConnectionError):
@@ -152,34 +157,48 @@ class Server:
             keep = head.body_kind == "none" and head.keep_alive and not self.draining
             await client.send_error(route.status, route.reason, provider=route.provider, close=not keep)
             return keep
-        size = head.content_length or 0
-        if self._inflight_body + size > self.settings.max_inflight_body_bytes:
-            await client.send_error(503, "proxy is over its in-flight body budget", provider=route.provider,
-                                    close=True, extra=[(b"Retry-After", b"1")])
+        try:
+            self._reserve(conn, head.content_length or 0)
+        except _OverBudgetError as exc:
+            await client.send_error(503, str(exc), provider=route.provider, close=True, extra=[RETRY_AFTER])
             return False
-        self._inflight_body += size
         conn.busy = True
         try:
             if head.expect_continue and head.body_kind != "none":
                 await client.send(CONTINUE)
             try:
-                body = await self._read_body(conn)
+                body = await self._read_body(conn, counted=head.body_kind == "length")
             except ProtocolError as exc:
                 await client.send_error(exc.status, exc.reason, provider=route.provider, close=True)
+                return False
+            except _OverBudgetError as exc:
+                await client.send_error(503, str(exc), provider=route.provider, close=True, extra=[RETRY_AFTER])
                 return False
             req = Request(head, route, body, head.body_kind == "chunked")
             return await self.exchange.handle(client, req)
         finally:
             conn.busy = False
-            self._inflight_body -= size
+            self._inflight_body -= conn.reserved
+            conn.reserved = 0
 
-    async def _read_body(self, conn: _Conn) -> bytes:
+    def _reserve(self, conn: _Conn, size: int) -> None:
+        """Hold ``size`` more bytes of the global in-flight body budget for this request."""
+        if self._inflight_body + size > self.settings.max_inflight_body_bytes:
+            raise _OverBudgetError("proxy is over its in-flight body budget")
+        self._inflight_body += size
+        conn.reserved += size
+
+    async def _read_body(self, conn: _Conn, *, counted: bool) -> bytes:
+        """The whole body; a chunked one (``counted`` False: nothing reserved up front) takes its
+        share of the in-flight budget as its bytes arrive."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.settings.body_timeout
         parts: list[bytes] = []
         while True:
             for ev in conn.events:
                 if isinstance(ev, Data):
+                    if not counted:
+                        self._reserve(conn, len(ev.data))
                     parts.append(ev.data)
                 elif isinstance(ev, EndOfMessage):
                     conn.events = []

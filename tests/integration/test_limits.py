@@ -291,6 +291,21 @@ def test_over_the_inflight_body_budget_is_503(fake: FakeProvider, tmp_path: Path
     assert len(fake.requests) == 1
 
 
+def test_chunked_bodies_count_against_the_inflight_budget(fake: FakeProvider, tmp_path: Path) -> None:
+    """A chunked body has no Content-Length to reserve up front; its bytes still count as they arrive."""
+    with proxy_to(fake, tmp_path, max_inflight_body_bytes=1000) as proxy, Client(proxy.port) as first:
+        first.send(_head(chunked=True) + b"320\r\n" + b" " * 800 + b"\r\n")
+        wait_until(lambda: proxy.server._inflight_body >= 800, 5.0, "chunked body in flight")
+        with Client(proxy.port) as second:
+            second.send(_head(300) + b"x" * 300)
+            assert second.read_response().status == 503
+        first.send(b"c9\r\n" + b" " * 201 + b"\r\n")  # 1001 bytes: crosses the budget on its own
+        response = first.read_response()
+        assert response.status == 503 and response.header(b"retry-after") == b"1"
+        assert server_closed(first)
+    assert fake.requests == [] and fake.connections == 0
+
+
 # ---------------------------------------------------------------- 33: TLS on the plaintext port
 
 
