@@ -94,14 +94,15 @@ def relay_response_headers(headers: Headers, *, framing: str) -> list[tuple[byte
     """Response headers for the client, in upstream order and case.
 
     ``framing`` is how the proxy frames the body towards its client: ``"length"`` keeps the
-    upstream Content-Length in place; ``"chunked"`` keeps (or, for a re-framed close-delimited
-    body, appends) ``Transfer-Encoding: chunked``; ``"none"``/``"eof"`` drop both. Hop-by-hop and
+    upstream Content-Length in place (one header with one value, even when the upstream repeated
+    it); ``"chunked"`` keeps (or, for a re-framed close-delimited body, appends)
+    ``Transfer-Encoding: chunked``; ``"none"``/``"eof"`` drop both. Hop-by-hop and
     Connection-nominated headers are dropped; the upstream request id is copied.
     """
     nominated = connection_nominated(headers)
     out: list[tuple[bytes, bytes]] = []
     request_id: bytes | None = None
-    has_te = False
+    has_te = has_cl = False
     for name, value in headers:
         lname = name.lower()
         if lname == b"transfer-encoding" and framing == "chunked" and not has_te:
@@ -109,8 +110,10 @@ def relay_response_headers(headers: Headers, *, framing: str) -> list[tuple[byte
             has_te = True
             continue
         if lname == b"content-length":
-            if framing == "length":
-                out.append((name, value))
+            # the parser accepted identical repeats (``5, 5`` or two lines); the client gets one value
+            if framing == "length" and not has_cl:
+                out.append((name, value.split(b",", 1)[0].strip(b" \t")))
+                has_cl = True
             continue
         if lname in HOP_BY_HOP or lname in nominated or lname == UPSTREAM_ID_HEADER:
             continue

@@ -143,6 +143,17 @@ def test_invalid_response_framing_is_502_and_nothing_of_it_is_forwarded(
     assert fake.connections == 2
 
 
+def test_a_repeated_identical_content_length_is_relayed_as_one(fake: FakeProvider, proxy: ProxyHandle) -> None:
+    """RFC 9110 section 8.6 lets a recipient accept identical repeats (the wire parser does); the client
+    must then get a single Content-Length (Node's llhttp, under Claude Code and Codex, refuses two)."""
+    expected = _reference(fake, "two_cl")
+    fake.reset()
+    with Client(proxy.port) as client:
+        response = post(client, mode="two_cl")
+    assert response.status == 200 and response.body == expected.body
+    assert response.header_all(b"content-length") == [str(len(expected.body)).encode()]
+
+
 # ---------------------------------------------------------------- 42: truncation after the head
 
 

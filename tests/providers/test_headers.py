@@ -113,3 +113,8 @@ def test_forward_never_adds_and_preserves_relative_order(headers: list[tuple[byt
 def test_forward_adds_host_first_when_an_http10_client_sent_none() -> None:
     out = forward_request_headers(((b"x-api-key", b"k"), (b"Content-Length", b"2")), host=b"h:1", content_length=2)
     assert out == [(b"Host", b"h:1"), (b"x-api-key", b"k"), (b"Content-Length", b"2")]
+
+
+def test_repeated_identical_content_length_reaches_the_client_once() -> None:
+    up = ((b"Content-Length", b"5, 5"), (b"X", b"1"), (b"content-length", b"5"))
+    assert relay_response_headers(up, framing="length") == [(b"Content-Length", b"5"), (b"X", b"1")]
