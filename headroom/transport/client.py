@@ -82,8 +82,8 @@ class ClientConn:
 class DisconnectWatch:
     """While an exchange waits on the upstream, notice the client going away and cancel it.
 
-    The watcher reads from the client: EOF means the client left (the watched task is
-    cancelled); data is a pipelined next request, kept in ``client.pending`` for later.
+    The watcher reads from the client: EOF or a reset means the client left (the watched task
+    is cancelled); data is a pipelined next request, kept in ``client.pending`` for later.
     """
 
     def __init__(self, client: ClientConn) -> None:
@@ -94,7 +94,10 @@ class DisconnectWatch:
         self._task = asyncio.create_task(self._watch())
 
     async def _watch(self) -> None:
-        data = await self.client.reader.read(READ_SIZE)
+        try:
+            data = await self.client.reader.read(READ_SIZE)
+        except OSError:  # a reset is a departure too (and must not end this task with an exception)
+            data = b""
         if data:
             self.client.pending.extend(data)
             return
