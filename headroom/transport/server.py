@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from headroom.config import Settings
 from headroom.errors import IncompleteMessageError, ProtocolError
 from headroom.exchange import Exchange, Request
-from headroom.observe.log import Logger
+from headroom.observe.log import Logger, redact_target
 from headroom.transport.client import READ_SIZE, ClientConn, ClientGoneError
 from headroom.transport.pool import UpstreamPool
 from headroom.wire.events import Data, EndOfMessage, Event, RequestHead
@@ -175,7 +175,12 @@ class Server:
                 await client.send_error(503, str(exc), provider=route.provider, close=True, extra=[RETRY_AFTER])
                 return False
             req = Request(head, route, body, head.body_kind == "chunked")
-            return await self.exchange.handle(client, req)
+            try:
+                return await self.exchange.handle(client, req)
+            except ClientGoneError as exc:
+                self.log.log("info", "client_abort", method=head.method.decode("latin-1"),
+                             target=redact_target(head.target), provider=route.provider, reason=str(exc))
+                raise
         finally:
             conn.busy = False
             self._inflight_body -= conn.reserved

@@ -5,6 +5,7 @@ errors), and the abort is logged."""
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -82,3 +83,21 @@ def test_a_normal_exchange_leaves_no_task_behind(fake: FakeProvider, watched: tu
         assert client.request("POST", "/v1/messages", STREAM, ANTHROPIC).status == 200
     wait_until(lambda: proxy_tasks(proxy) == baseline, 5.0, "proxy tasks back to baseline")
     assert errors == []
+
+
+def _aborts(proxy: ProxyHandle) -> list[dict[str, Any]]:
+    return [rec for line in proxy.log_lines() if (rec := json.loads(line))["event"] == "client_abort"]
+
+
+def test_a_client_abort_is_logged_once_per_abandoned_exchange(fake: FakeProvider, proxy: ProxyHandle) -> None:
+    with Client(proxy.port) as done:
+        assert done.request("POST", "/v1/messages?key=secret", MESSAGES, ANTHROPIC).status == 200
+    for count, (mode, body) in enumerate((("hang", MESSAGES), ("sse_forever", STREAM)), start=2):
+        client = Client(proxy.port)
+        client.send(request_bytes("POST", "/v1/messages?key=secret", body, [*ANTHROPIC, ("x-fake-mode", mode)]))
+        wait_until(lambda n=count: len(fake.requests) == n, 5.0, "request forwarded")
+        client.close()
+    wait_until(lambda: len(_aborts(proxy)) == 2, 5.0, "two aborts logged")
+    assert [(a["method"], a["target"], a["provider"]) for a in _aborts(proxy)] == [
+        ("POST", "/v1/messages?key=<redacted>", "anthropic")
+    ] * 2
