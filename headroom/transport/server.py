@@ -93,11 +93,13 @@ class Server:
         except (_SilentCloseError, ClientGoneError, ConnectionError):
             pass
         except asyncio.CancelledError:
-            if not conn.client.gone:
-                raise
+            # only the server cancels a handler (drain, abort, shutdown); it ends normally, since a
+            # handler task that ends cancelled makes 3.11's asyncio.streams log a bogus traceback
+            pass
         finally:
             del self._conns[task]
-            await conn.client.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await conn.client.close()
 
     async def _serve(self, conn: _Conn) -> None:
         while True:
@@ -241,6 +243,15 @@ class Server:
             if pending:
                 await asyncio.wait(pending, timeout=2.0)
 
+    async def abort_all(self) -> None:
+        """Reset every client connection now (their exchanges close their upstreams as they end)."""
+        tasks = list(self._conns.items())
+        for task, conn in tasks:
+            conn.client.writer.transport.abort()
+            task.cancel()
+        if tasks:
+            await asyncio.wait([task for task, _ in tasks], timeout=2.0)
+
     async def close(self) -> None:
         if self._reaper is not None:
             self._reaper.cancel()
@@ -254,27 +265,35 @@ class Server:
 
 
 async def _main(settings: Settings) -> int:
+    """Serve until SIGTERM/SIGINT, then drain; a second signal aborts what is left (exit 1)."""
     server = Server(settings)
     await server.start()
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    signals = {"count": 0}
+    first, second = asyncio.Event(), asyncio.Event()
 
     def on_signal() -> None:
-        signals["count"] += 1
-        if signals["count"] > 1:
+        if first.is_set():
             server.log.log("warning", "second signal: exiting now")
-            raise SystemExit(1)
+            second.set()
+            return
         server.begin_drain()
-        stop.set()
+        first.set()
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, on_signal)
-    await stop.wait()
-    await server.wait_drained(settings.drain_timeout)
+    await first.wait()
+    drained = asyncio.create_task(server.wait_drained(settings.drain_timeout))
+    interrupted = asyncio.create_task(second.wait())
+    await asyncio.wait({drained, interrupted}, return_when=asyncio.FIRST_COMPLETED)
+    code = 0 if drained.done() else 1
+    for task in (drained, interrupted):
+        task.cancel()
+    await asyncio.wait({drained, interrupted})
+    if code:
+        await server.abort_all()
     await server.close()
-    server.log.log("info", "stopped")
-    return 0
+    server.log.log("info", "stopped", code=code)
+    return code
 
 
 def serve_forever(settings: Settings) -> int:
