@@ -38,6 +38,7 @@ class ClientConn:
         self.peer: tuple[str, int] = (str(peer[0]), int(peer[1])) if peer else ("", 0)
         self.pending = bytearray()  # bytes of a pipelined next request read by the watcher
         self.gone = False
+        self.closing = False  # set when draining: every response head from now on says close
 
     async def send(self, *parts: bytes) -> None:
         """Write ``parts`` and wait until the socket buffer drains (bounded by the send deadline)."""
@@ -57,7 +58,7 @@ class ClientConn:
     ) -> None:
         headers = [(b"Content-Type", b"application/json"), (b"Content-Length", str(len(body)).encode())]
         headers.extend(extra or [])
-        if close:
+        if close or self.closing:
             headers.append((b"Connection", b"close"))
         await self.send(serialize_response_head(status, reason_phrase(status), headers), body)
 

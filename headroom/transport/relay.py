@@ -97,7 +97,7 @@ async def relay_response(
     parser = ResponseParser(method)
     head, events = await read_response_head(conn, parser, timeouts.head)
     framing = client_framing(head, method, client_http10)
-    keep = client_keep_alive and framing != "eof"
+    keep = client_keep_alive and framing != "eof" and not client.closing
     headers = relay_response_headers(head.headers, framing=framing)
     headers.extend(extra_headers(head))
     if not keep:

@@ -231,6 +231,7 @@ class Server:
         if self._server is not None:
             self._server.close()
         for task, conn in list(self._conns.items()):
+            conn.client.closing = True
             if not conn.busy:
                 task.cancel()
 

@@ -11,7 +11,7 @@ import pytest
 
 from tests.infra.client import Client, request_bytes
 from tests.integration.serve_process import ServeProcess, upstream_flags
-from tests.integration.support import ANTHROPIC, STREAM, wait_until
+from tests.integration.support import ANTHROPIC, MESSAGES, STREAM, server_closed, wait_until
 from tests.support.fake_provider import FakeProvider
 
 
@@ -34,6 +34,35 @@ def _start(port: int, mode: str, body: bytes = STREAM) -> Client:
     return client
 
 
+def test_sigterm_drains_then_exits_0(fake: FakeProvider, tmp_path: Path) -> None:
+    with _serve(fake, tmp_path, "--drain-timeout=10") as proxy:
+        idle = Client(proxy.port)
+        assert idle.request("POST", "/v1/messages", MESSAGES, ANTHROPIC).status == 200
+        streaming = _start(proxy.port, "sse_slow:0.1")
+        assert streaming.read_head()[0] == b"HTTP/1.1 200 OK"  # head already sent: finishes, then closes
+        waiting = _start(proxy.port, "slow_head:1.0", MESSAGES)  # head not yet sent: gets Connection: close
+        wait_until(lambda: len(fake.requests) == 3, 5.0, "both exchanges in flight")
+
+        proxy.sigterm()
+        proxy.wait_for("draining")
+        assert server_closed(idle, 5.0)
+        wait_until(lambda: _refused(proxy.port), 5.0, "listener closed")
+
+        answer = waiting.read_response()
+        assert answer.status == 200 and answer.complete and answer.header(b"connection") == b"close"
+        assert server_closed(waiting)
+
+        body = _chunked_body(streaming)  # the rest of the stream whose head came before the signal
+        assert body.endswith(b'event: message_stop\ndata: {"type":"message_stop"}\n\n')
+        assert server_closed(streaming)
+
+        assert proxy.wait(15.0) == 0
+        assert proxy.wait_for("stopped")["code"] == 0
+        assert proxy.stderr == ""
+        for client in (idle, streaming, waiting):
+            client.close()
+
+
 def _chunked_body(client: Client) -> bytes:
     parts = []
     while (line := client._line()) is not None:
@@ -43,6 +72,19 @@ def _chunked_body(client: Client) -> bytes:
             return b"".join(parts)
         parts.append(client._take(size + 2)[:-2])
     raise AssertionError("stream ended without its last chunk")
+
+
+def test_past_the_drain_timeout_the_rest_is_cancelled_and_the_exit_is_0(fake: FakeProvider, tmp_path: Path) -> None:
+    with _serve(fake, tmp_path, "--drain-timeout=0.5") as proxy:
+        endless = _start(proxy.port, "sse_forever")
+        assert endless.read_head()[0] == b"HTTP/1.1 200 OK"
+        proxy.sigterm()
+        assert proxy.wait(10.0) == 0
+        assert proxy.stderr == ""
+        with pytest.raises(AssertionError, match="last chunk"):
+            _chunked_body(endless)  # a truncation, never a clean end
+        endless.close()
+    wait_until(lambda: len(fake.disconnects) == 1, 5.0, "upstream closed")
 
 
 def test_a_second_sigterm_exits_at_once(fake: FakeProvider, tmp_path: Path) -> None:
