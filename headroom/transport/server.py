@@ -223,7 +223,8 @@ class Server:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def begin_drain(self) -> None:
-        """Stop accepting; close idle connections; in-flight exchanges finish with close."""
+        """Stop accepting; close idle connections; in-flight exchanges (and heads already arriving)
+        finish with close."""
         if self.draining:
             return
         self.exchange.draining = True
@@ -232,7 +233,7 @@ class Server:
             self._server.close()
         for task, conn in list(self._conns.items()):
             conn.client.closing = True
-            if not conn.busy:
+            if not conn.busy and not conn.parser.started:  # a head on its way is served, with close
                 task.cancel()
 
     async def wait_drained(self, timeout: float) -> None:

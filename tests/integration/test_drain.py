@@ -4,7 +4,9 @@ meanwhile), exit 0; past the drain timeout the rest is cancelled; a second SIGTE
 
 from __future__ import annotations
 
+import json
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -61,6 +63,21 @@ def test_sigterm_drains_then_exits_0(fake: FakeProvider, tmp_path: Path) -> None
         assert proxy.stderr == ""
         for client in (idle, streaming, waiting):
             client.close()
+
+
+def test_a_head_already_arriving_is_answered_and_readyz_says_draining(fake: FakeProvider, tmp_path: Path) -> None:
+    with _serve(fake, tmp_path, "--drain-timeout=10") as proxy, Client(proxy.port) as partial:
+        assert partial.request("GET", "/livez").status == 200  # accepted and served: not a fresh socket
+        partial.send(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the next head is on its way
+        time.sleep(0.2)  # the proxy reads it at once (an idle loop on loopback); no other event to wait for
+        proxy.sigterm()
+        proxy.wait_for("draining")
+        partial.send(b"\r\n")
+        ready = partial.read_response()
+        assert (ready.status, json.loads(ready.body)) == (503, {"status": "draining"})
+        assert ready.header(b"connection") == b"close" and server_closed(partial)
+        assert proxy.wait(10.0) == 0
+        assert proxy.stderr == ""
 
 
 def _chunked_body(client: Client) -> bytes:
