@@ -266,3 +266,23 @@ def test_redirects_are_relayed_never_followed(fake: FakeProvider, proxy: ProxyHa
     assert response.status == 302 and response.header(b"location") == b"/v1/redirected-elsewhere"
     assert response.body == expected.body
     assert len(fake.requests) == 1
+
+
+# ---------------------------------------------------------------- keep-alive bookkeeping
+
+
+def test_an_upstream_connection_close_is_honoured(fake: FakeProvider, proxy: ProxyHandle) -> None:
+    with Client(proxy.port) as client:
+        first = post(client, mode="close_after")
+        assert first.status == 200 and first.header(b"connection") is None  # the client's connection stays
+        assert post(client).status == 200
+    assert fake.connections == 2 and fake.errors == []
+
+
+def test_an_upstream_pause_past_the_idle_timeout_truncates_the_stream(fake: FakeProvider, tmp_path: Path) -> None:
+    with proxy_to(fake, tmp_path, upstream_idle_timeout=0.2) as proxy, Client(proxy.port) as client:
+        response = post(client, STREAM, mode="sse_slow:1")
+        assert response.status == 200 and not response.complete
+        assert b"message_start" in response.body and b"message_stop" not in response.body
+        assert client.eof or server_closed(client)
+    wait_until(lambda: len(fake.disconnects) == 1, 5.0, "the idle upstream closed")
