@@ -77,7 +77,8 @@ async def read_response_head(
 
 def client_framing(head: ResponseHead, method: bytes, client_http10: bool) -> str:
     if method == b"HEAD" or head.body_kind == "none":
-        return "length" if head.content_length is not None else "none"
+        # no body follows; the Content-Length of a HEAD (or 304) answer describes the GET body: it travels
+        return "length" if method == b"HEAD" or head.status == 304 else "none"
     if head.body_kind == "length":
         return "length"
     return "eof" if client_http10 else "chunked"

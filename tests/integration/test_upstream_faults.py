@@ -279,6 +279,15 @@ def test_an_upstream_connection_close_is_honoured(fake: FakeProvider, proxy: Pro
     assert fake.connections == 2 and fake.errors == []
 
 
+def test_head_requests_have_no_body_and_keep_both_connections(fake: FakeProvider, proxy: ProxyHandle) -> None:
+    with Client(proxy.port) as client:
+        head = client.request("HEAD", "/v1/models", headers=[("anthropic-version", "2023-06-01")])
+        assert head.status == 200 and head.body == b"" and int(head.header(b"content-length") or 0) > 0
+        get = client.request("GET", "/v1/models", headers=[("anthropic-version", "2023-06-01")])
+        assert get.status == 200 and len(get.body) == int(head.header(b"content-length") or 0)
+    assert fake.connections == 1
+
+
 def test_an_upstream_pause_past_the_idle_timeout_truncates_the_stream(fake: FakeProvider, tmp_path: Path) -> None:
     with proxy_to(fake, tmp_path, upstream_idle_timeout=0.2) as proxy, Client(proxy.port) as client:
         response = post(client, STREAM, mode="sse_slow:1")
