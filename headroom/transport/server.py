@@ -13,7 +13,7 @@ import signal
 from dataclasses import dataclass
 
 from headroom.config import Settings
-from headroom.errors import IncompleteMessageError, ProtocolError
+from headroom.errors import ProtocolError
 from headroom.exchange import Exchange, Request
 from headroom.observe.log import Logger, redact_target
 from headroom.transport.client import READ_SIZE, ClientConn, ClientGoneError
@@ -116,10 +116,7 @@ class Server:
             conn.events = conn.parser.next_message()
             if conn.client.pending:
                 data, conn.client.pending = bytes(conn.client.pending), bytearray()
-                conn.events.extend(self._feed(conn, data))
-
-    def _feed(self, conn: _Conn, data: bytes) -> list[Event]:
-        return conn.parser.feed(data) if data else conn.parser.feed_eof()
+                conn.events.extend(conn.parser.feed(data))
 
     async def _read_head(self, conn: _Conn) -> RequestHead:
         """The next head; before its first byte a fresh connection waits at most the header timeout
@@ -142,12 +139,11 @@ class Server:
                 if deadline is None:
                     raise _SilentCloseError() from None
                 raise ProtocolError(408, "request head not received in time") from None
-            if not data and not conn.parser.started:
+            if not data:
+                # EOF before a complete head (a buffered complete one never gets here): nothing to
+                # answer. Reading again at EOF returns at once without yielding: it must end here.
                 raise _SilentCloseError()
-            try:
-                conn.events = self._feed(conn, data)
-            except IncompleteMessageError:
-                raise _SilentCloseError() from None
+            conn.events = conn.parser.feed(data)
             if conn.parser.started and deadline is None:
                 deadline = loop.time() + self.settings.header_timeout
 
@@ -218,7 +214,7 @@ class Server:
                 raise ProtocolError(408, "request body not received in time") from None
             if not data:
                 raise _SilentCloseError()
-            conn.events = self._feed(conn, data)
+            conn.events = conn.parser.feed(data)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.infra.client import Client, request_bytes
 from tests.integration.support import (
     ANTHROPIC,
@@ -324,4 +326,24 @@ def test_a_real_tls_client_hello_gets_400_before_any_deadline(fake: FakeProvider
         client.send(hello)
         response = client.read_response()
         assert response.status == 400 and server_closed(client)
+        _no_upstream(fake, proxy)
+
+
+# ---------------------------------------------------------------- end of stream before a request is complete
+
+
+@pytest.mark.parametrize("sent", [b"", b"\r\n", b"\r\n\r\n\r\n", b"POST /v1/messages HTTP/1.1\r\nHost: x\r\n",
+                                  _head(100)[:-2], _head(100) + b"{"])
+def test_eof_before_a_complete_request_is_a_silent_close_and_the_proxy_keeps_serving(
+    fake: FakeProvider, tmp_path: Path, sent: bytes
+) -> None:
+    """A client that half-closes mid-request gets no answer; the proxy must not spin on the EOF (reading
+    at EOF returns at once without yielding to the loop, so a retry loop would freeze every client)."""
+    with proxy_to(fake, tmp_path, header_timeout=30) as proxy:
+        with socket.create_connection(("127.0.0.1", proxy.port), timeout=5.0) as sock:
+            sock.sendall(sent)
+            sock.shutdown(socket.SHUT_WR)
+            assert _recv_all(sock) == b""
+        with Client(proxy.port, timeout=5.0) as client:
+            assert client.request("GET", "/livez").status == 200
         _no_upstream(fake, proxy)
