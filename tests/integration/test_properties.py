@@ -4,6 +4,7 @@ the upstream and never stops the proxy from serving the next client."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import socket
 import time
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 
 from tests.infra.client import Client
 from tests.integration.support import HOP_BY_HOP, expected_upstream_headers, host_of, proxy_to
-from tests.support.fake.http1 import RecordedRequest
+from tests.support.fake.conn import Conn
+from tests.support.fake.http1 import RecordedRequest, RequestError
 from tests.support.fake_provider import FakeProvider
 from tests.support.http_corpus import load_cases
 from tests.support.proxy import ProxyHandle
@@ -28,12 +30,25 @@ _VALUE_BYTES = [b for b in range(256) if b == 9 or 0x20 <= b <= 0x7E or b >= 0x8
 _EDGE = [b for b in _VALUE_BYTES if b not in (9, 0x20)]
 
 
+class RecordingFake(FakeProvider):
+    """The fake provider, also noting every request it refused as malformed (a proxy bug if any)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused: list[str] = []
+
+    async def _reject(self, conn: Conn, exc: RequestError) -> None:
+        self.refused.append(exc.reason)
+        await super()._reject(conn, exc)
+
+
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FakeProvider, ProxyHandle]]:
-    fake = FakeProvider()
-    with fake.running(), proxy_to(fake, tmp_path_factory.mktemp("props"), header_timeout=2.0) as proxy:
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RecordingFake, ProxyHandle]]:
+    fake = RecordingFake()
+    with fake.running(), proxy_to(fake, tmp_path_factory.mktemp("props"), header_timeout=2.0,
+                                  body_idle_timeout=2.0) as proxy:
         yield fake, proxy
-    assert fake.errors == []
+    assert fake.errors == [] and fake.refused == []
 
 
 def _seen(fake: FakeProvider) -> list[tuple[bytes, bytes, list[tuple[bytes, bytes]], bytes]]:
@@ -121,3 +136,60 @@ def test_garbage_never_reaches_the_upstream(live: tuple[FakeProvider, ProxyHandl
 
 def test_the_split_cases_exist() -> None:
     assert len(SPLIT_CASES) == 5  # a renamed corpus case must not silently shrink the property above
+
+
+VALID = [c for c in load_cases() if c.server["status"] == "forward" and c.name != "valid-absolute-form-configured"]
+
+
+@st.composite
+def mutated(draw: st.DrawFn) -> bytes:
+    """A valid corpus request with a few bytes replaced, inserted or deleted."""
+    raw = bytearray(draw(st.sampled_from(VALID)).raw)
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(raw) - 1))
+        edit = draw(st.sampled_from(["replace", "insert", "delete"]))
+        byte = draw(st.sampled_from([0, 9, 10, 13, 32, 44, 48, 58, 59, 65, 127, 133, 255]))
+        if edit == "replace":
+            raw[at] = byte
+        elif edit == "insert":
+            raw.insert(at, byte)
+        else:
+            del raw[at]
+    return bytes(raw)
+
+
+@settings(max_examples=150, deadline=None)
+@given(raw=mutated())
+def test_a_damaged_request_then_eof_never_upsets_the_proxy(live: tuple[RecordingFake, ProxyHandle], raw: bytes) -> None:
+    """Whatever the proxy makes of a damaged request followed by a half-close, it answers with a status
+    line or nothing, closes, and keeps serving the next client."""
+    _fake, proxy = live
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=5.0) as sock:
+        answer = b""
+        try:
+            sock.sendall(raw)
+            sock.shutdown(socket.SHUT_WR)
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 ")
+    with Client(proxy.port) as client:
+        assert client.request("GET", "/livez").status == 200
+
+
+@settings(max_examples=60, deadline=None)
+@given(raw=mutated())
+def test_whatever_a_damaged_request_becomes_upstream_parses_cleanly(
+    live: tuple[RecordingFake, ProxyHandle], raw: bytes
+) -> None:
+    """The proxy answers, forwards or waits for more; anything it forwarded is well-formed at the strict
+    fake provider (the fixture asserts it refused nothing)."""
+    fake, proxy = live
+    with socket.create_connection(("127.0.0.1", proxy.port), timeout=5.0) as sock:
+        sock.sendall(raw)
+        sock.settimeout(0.2)  # a request still waiting for bytes is simply abandoned
+        with contextlib.suppress(TimeoutError, ConnectionResetError):
+            while sock.recv(65536):
+                pass
+    assert fake.refused == []
