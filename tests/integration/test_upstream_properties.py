@@ -118,8 +118,8 @@ def test_a_damaged_upstream_answer_never_confuses_the_client(
         assert fresh.request("GET", "/livez").status == 200
 
 
-@pytest.mark.parametrize(("script", "body"), zip(GOOD, [b'{"ok":true}', b'data: {"a":1}\n\n', b"{}", b'{"eof":1}'],
-                                                  strict=True))
+@pytest.mark.parametrize(("script", "body"), list(zip(GOOD, [b'{"ok":true}', b'data: {"a":1}\n\n', b"{}",
+                                                             b'{"eof":1}'], strict=True)))
 def test_the_undamaged_scripts_are_relayed(
     scripted: tuple[ScriptedUpstream, ProxyHandle], script: bytes, body: bytes
 ) -> None:
