@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -128,3 +130,60 @@ def test_the_undamaged_scripts_are_relayed(
     with Client(proxy.port) as client:
         response = post(client, headers=ANTHROPIC)
     assert response.complete and response.status in (200, 429) and response.body == body
+
+
+class InjectingUpstream(ScriptedUpstream):
+    """Keep-alive server whose first answer on a connection is followed by a second, unsolicited one."""
+
+    INJECTED = b"HTTP/1.1 200 OK\r\nContent-Length: 8\r\n\r\nINJECTED"
+
+    def __init__(self, *, separate: bool) -> None:
+        self.separate = separate
+        super().__init__()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._session, args=(conn, self.connections), daemon=True).start()
+
+    def _session(self, conn: socket.socket, number: int) -> None:
+        with conn:
+            conn.settimeout(5.0)
+            data = b""
+            for index in range(1, 4):
+                try:
+                    while data.count(b"\r\n\r\n") < 1 or len(data.split(b"\r\n\r\n", 1)[1]) < len(MESSAGES):
+                        chunk = conn.recv(65536)
+                        if not chunk:
+                            return
+                        data += chunk
+                    data = data.split(b"\r\n\r\n", 1)[1][len(MESSAGES):]
+                    body = b"conn %d answer %d" % (number, index)
+                    answer = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+                    if index == 1 and self.separate:
+                        conn.sendall(answer)
+                        time.sleep(0.05)
+                        conn.sendall(self.INJECTED)
+                    else:
+                        conn.sendall(answer + (self.INJECTED if index == 1 else b""))
+                except OSError:
+                    return
+
+
+@pytest.mark.parametrize("separate", [False, True], ids=["same-write", "later-write"])
+def test_unsolicited_bytes_after_an_answer_never_reach_the_next_request(tmp_path: Path, separate: bool) -> None:
+    upstream = InjectingUpstream(separate=separate)
+    try:
+        with proxy_to(f"http://127.0.0.1:{upstream.port}", tmp_path) as proxy, Client(proxy.port) as client:
+            assert post(client).body == b"conn 1 answer 1"
+            time.sleep(0.15)  # the unsolicited answer has arrived by now
+            second = post(client).body
+            assert second != b"INJECTED" and second.startswith(b"conn ")
+    finally:
+        upstream.close()
