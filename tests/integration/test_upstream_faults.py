@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import trustme
 
 from tests.infra.client import Client, Response, request_bytes
 from tests.integration.support import (
@@ -25,6 +26,7 @@ from tests.integration.support import (
 )
 from tests.support.fake_provider import TEXT, FakeProvider
 from tests.support.proxy import ProxyHandle
+from tests.support.tls import server_context
 
 ROUTES = {  # provider -> (path, headers, body, how its error body names the failure)
     "anthropic": ("/v1/messages", ANTHROPIC, MESSAGES),
@@ -102,13 +104,14 @@ def test_tls_with_the_ca_bundle_works(tls_fake: FakeProvider, ca_pem: Path, tmp_
     assert tls_fake.connections == 1  # the TLS connection was pooled and reused
 
 
-def test_tls_hostname_is_verified(tls_fake: FakeProvider, ca_pem: Path, tmp_path: Path) -> None:
-    """The certificate names 127.0.0.1 and localhost only; another name for the same address fails."""
-    url = f"https://127.0.0.2:{tls_fake.port}"
-    with proxy_to(url, tmp_path, ca_bundle=ca_pem) as proxy, Client(proxy.port) as client:
+def test_tls_hostname_is_verified(test_ca: trustme.CA, ca_pem: Path, tmp_path: Path) -> None:
+    """A certificate from the trusted CA, but for another name than the upstream's: refused."""
+    other = FakeProvider(ssl=server_context(test_ca, ("api.elsewhere.test",)))
+    with other.running(), proxy_to(other, tmp_path, ca_bundle=ca_pem) as proxy, Client(proxy.port) as client:
         response = post(client)
         _assert_provider_shaped("anthropic", response, 502)
-    assert tls_fake.requests == []
+        assert b"mismatch" in response.body, response.body
+    assert other.connections == 1 and other.requests == []
 
 
 def test_tls_handshake_that_never_completes_is_504(silent_listener: int, tmp_path: Path) -> None:
