@@ -66,6 +66,8 @@ async def read_response_head(
             raise UpstreamError(502, "upstream_reset", f"upstream connection failed: {exc}") from exc
         try:
             events = parser.feed(data) if data else parser.feed_eof()
+        except IncompleteMessageError as exc:  # often a keep-alive race: the upstream closed as we sent
+            raise UpstreamError(502, "upstream_closed", f"{exc.reason} before responding") from exc
         except ProtocolError as exc:
             raise UpstreamError(502, "bad_response", f"invalid response from upstream: {exc.reason}") from exc
         for i, ev in enumerate(events):

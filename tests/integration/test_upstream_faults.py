@@ -65,6 +65,12 @@ def _assert_provider_shaped(provider: str, response: Response, status: int) -> N
         assert body["error"]["code"] == status and isinstance(body["error"]["status"], str)
 
 
+def _errors(proxy: ProxyHandle) -> list[str]:
+    """The ``error`` kinds of the request log lines so far (why each 502/504 happened)."""
+    records = [json.loads(line) for line in proxy.log_lines()]
+    return [r["error"] for r in records if r.get("event") == "request" and "error" in r]
+
+
 def _reference(fake: FakeProvider, mode: str, body: bytes = MESSAGES, path: str = "/v1/messages",
                headers: list[tuple[str, str]] | None = None) -> Response:
     """What the fake itself answers (state reset first, so ids match a proxied request made after a reset)."""
@@ -85,6 +91,7 @@ def test_connect_refused_is_a_provider_shaped_502_and_the_client_stays(provider:
             _assert_provider_shaped(provider, response, 502)
             assert response.header(b"connection") != b"close"
         assert not server_closed(client, 0.1)
+        assert _errors(proxy) == ["connect_error"] * 2
 
 
 def test_tls_verification_failure_is_502_and_never_downgraded(tls_fake: FakeProvider, tmp_path: Path) -> None:
@@ -93,6 +100,7 @@ def test_tls_verification_failure_is_502_and_never_downgraded(tls_fake: FakeProv
         _assert_provider_shaped("anthropic", response, 502)
         assert b"certificate" in response.body
         assert post(client).status == 502  # still usable
+        assert _errors(proxy) == ["tls_error"] * 2
     assert tls_fake.requests == []  # no plaintext fallback ever reached it
 
 
@@ -111,6 +119,7 @@ def test_tls_hostname_is_verified(test_ca: trustme.CA, ca_pem: Path, tmp_path: P
         response = post(client)
         _assert_provider_shaped("anthropic", response, 502)
         assert b"mismatch" in response.body, response.body
+        assert _errors(proxy) == ["tls_error"]
     assert other.connections == 1 and other.requests == []
 
 
@@ -120,6 +129,7 @@ def test_tls_handshake_that_never_completes_is_504(silent_listener: int, tmp_pat
         response = post(client)
         _assert_provider_shaped("anthropic", response, 504)
         assert client.request("GET", "/livez").status == 200
+        assert _errors(proxy) == ["connect_timeout"]
 
 
 # ---------------------------------------------------------------- 40-41: the response head
@@ -128,6 +138,7 @@ def test_tls_handshake_that_never_completes_is_504(silent_listener: int, tmp_pat
 def test_no_head_in_time_is_504_and_that_connection_is_discarded(fake: FakeProvider, tmp_path: Path) -> None:
     with proxy_to(fake, tmp_path, upstream_head_timeout=0.3) as proxy, Client(proxy.port) as client:
         _assert_provider_shaped("anthropic", post(client, mode="hang"), 504)
+        assert _errors(proxy) == ["head_timeout"]
         wait_until(lambda: len(fake.disconnects) == 1, 5.0, "the hung upstream connection closed")
         assert post(client).status == 200
     assert fake.connections == 2
@@ -141,6 +152,7 @@ def test_invalid_response_framing_is_502_and_nothing_of_it_is_forwarded(
         response = post(client, mode=mode)
         _assert_provider_shaped("anthropic", response, 502)
         assert response.header(b"server") is None and "世界".encode() not in response.body
+        assert _errors(proxy) == ["bad_response"]
         assert post(client).status == 200
     wait_until(lambda: proxy.server.pool.idle_count() == 1, 2.0, "the good connection pooled")
     assert fake.connections == 2
@@ -200,6 +212,7 @@ def test_a_post_whose_connection_dies_after_writing_is_never_retried(fake: FakeP
         assert post(client).status == 200
         response = post(client, mode="reset")
         _assert_provider_shaped("anthropic", response, 502)
+        assert _errors(proxy) in (["upstream_reset"], ["upstream_closed"], ["bad_response"])
     assert fake.connections == 1 and len(fake.requests) == 2
     assert fake.requests[1].header(b"x-fake-mode") == b"reset"
 

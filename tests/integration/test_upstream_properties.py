@@ -187,3 +187,18 @@ def test_unsolicited_bytes_after_an_answer_never_reach_the_next_request(tmp_path
             assert second != b"INJECTED" and second.startswith(b"conn ")
     finally:
         upstream.close()
+
+
+@pytest.mark.parametrize("script", [b"", b"HTTP/1.1 200 OK\r\nContent-"], ids=["nothing", "half-a-head"])
+def test_an_upstream_that_closes_before_answering_is_a_502_logged_as_closed(
+    scripted: tuple[ScriptedUpstream, ProxyHandle], script: bytes
+) -> None:
+    upstream, proxy = scripted
+    upstream.script = script
+    before = upstream.connections
+    with Client(proxy.port) as client:
+        response = post(client)
+        assert response.status == 502 and json.loads(response.body)["type"] == "error"
+    assert upstream.connections == before + 1  # a POST is never retried
+    last = json.loads(next(line for line in reversed(proxy.log_lines()) if '"event":"request"' in line))
+    assert last["error"] == "upstream_closed"
