@@ -311,3 +311,19 @@ def test_an_upstream_pause_past_the_idle_timeout_truncates_the_stream(fake: Fake
         assert b"message_start" in response.body and b"message_stop" not in response.body
         assert client.eof or server_closed(client)
     wait_until(lambda: len(fake.disconnects) == 1, 5.0, "the idle upstream closed")
+
+
+def test_sequential_requests_share_one_pooled_upstream_connection(fake: FakeProvider, proxy: ProxyHandle) -> None:
+    for _ in range(3):
+        with Client(proxy.port) as client:
+            assert post(client).status == 200
+            assert post(client, STREAM).status == 200
+    assert fake.connections == 1 and len(fake.requests) == 6
+
+
+def test_a_pooled_connection_past_its_idle_lifetime_is_not_reused(fake: FakeProvider, tmp_path: Path) -> None:
+    with proxy_to(fake, tmp_path, pool_idle_timeout=0.2) as proxy, Client(proxy.port) as client:
+        assert post(client).status == 200
+        time.sleep(0.4)  # past pool_idle_timeout (the fake itself would keep it open)
+        assert post(client).status == 200
+    assert fake.connections == 2
