@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from headroom.wire.events import Headers
+from headroom.wire.grammar import list_elements
 
 HOP_BY_HOP = frozenset(
     {
@@ -112,7 +113,7 @@ def relay_response_headers(headers: Headers, *, framing: str) -> list[tuple[byte
         if lname == b"content-length":
             # the parser accepted identical repeats (``5, 5`` or two lines); the client gets one value
             if framing == "length" and not has_cl:
-                out.append((name, value.split(b",", 1)[0].strip(b" \t")))
+                out.append((name, (list_elements(value) or [value])[0]))
                 has_cl = True
             continue
         if lname in HOP_BY_HOP or lname in nominated or lname == UPSTREAM_ID_HEADER:

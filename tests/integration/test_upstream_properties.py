@@ -202,3 +202,15 @@ def test_an_upstream_that_closes_before_answering_is_a_502_logged_as_closed(
     assert upstream.connections == before + 1  # a POST is never retried
     last = json.loads(next(line for line in reversed(proxy.log_lines()) if '"event":"request"' in line))
     assert last["error"] == "upstream_closed"
+
+
+@pytest.mark.parametrize("value", [b",11", b"11, 11", b" ,11,"])
+def test_a_list_valued_content_length_reaches_the_client_as_one_number(
+    scripted: tuple[ScriptedUpstream, ProxyHandle], value: bytes
+) -> None:
+    """Found by the property above: ``Content-Length: ,11`` is a valid list; the client got an empty value."""
+    upstream, proxy = scripted
+    upstream.script = b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n\r\n" + b'{"ok":true}'
+    with Client(proxy.port) as client:
+        response = post(client)
+    assert response.header_all(b"content-length") == [b"11"] and response.body == b'{"ok":true}'

@@ -118,3 +118,5 @@ def test_forward_adds_host_first_when_an_http10_client_sent_none() -> None:
 def test_repeated_identical_content_length_reaches_the_client_once() -> None:
     up = ((b"Content-Length", b"5, 5"), (b"X", b"1"), (b"content-length", b"5"))
     assert relay_response_headers(up, framing="length") == [(b"Content-Length", b"5"), (b"X", b"1")]
+    for value in (b",5", b" , 5 ,", b"5,,5"):  # empty list elements are allowed (RFC 9110 section 5.6.1)
+        assert relay_response_headers(((b"Content-Length", value),), framing="length") == [(b"Content-Length", b"5")]
