@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.infra.client import Client
+from tests.infra.client import Client, request_bytes
 from tests.integration.support import ANTHROPIC, wait_until
 from tests.support.fake_provider import FakeProvider
 from tests.support.proxy import ProxyHandle
@@ -39,3 +39,21 @@ def test_concurrent_clients_each_get_their_own_answers(fake: FakeProvider, proxy
     assert len(fake.requests) == CLIENTS * ROUNDS
     assert fake.connections <= CLIENTS
     wait_until(lambda: proxy.server.pool.idle_count() == fake.connections, 5.0, "every upstream connection pooled")
+
+
+def test_a_request_pipelined_behind_a_slow_answer_is_answered_after_it(
+    fake: FakeProvider, proxy: ProxyHandle
+) -> None:
+    """The second request arrives while the first waits upstream (the disconnect watcher reads it then);
+    it must be kept, parsed afterwards and answered second."""
+    first = request_bytes("POST", "/v1/messages", b'{"model":"first","messages":[]}',
+                          [*ANTHROPIC, ("x-fake-mode", "slow_head:0.3")])
+    second = request_bytes("POST", "/v1/messages", b'{"model":"second","stream":true,"messages":[]}', ANTHROPIC)
+    with Client(proxy.port) as client:
+        client.send(first)
+        wait_until(lambda: len(fake.requests) == 1, 5.0, "first request upstream")
+        client.send(second)
+        answers = [client.read_response(), client.read_response()]
+    assert json.loads(answers[0].body)["model"] == "first"
+    assert b'"model":"second"' in answers[1].body and answers[1].complete
+    assert [json.loads(r.body)["model"] for r in fake.requests] == ["first", "second"]
