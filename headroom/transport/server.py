@@ -27,7 +27,7 @@ RETRY_AFTER = (b"Retry-After", b"1")
 
 
 class _SilentCloseError(Exception):
-    """Close the connection without answering (idle timeout, EOF before any byte)."""
+    """Close the connection without answering (idle timeout, EOF before a complete head or body)."""
 
 
 class _OverBudgetError(Exception):
