@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import socket
-import time
 from pathlib import Path
 
 import pytest
@@ -67,9 +66,10 @@ def test_sigterm_drains_then_exits_0(fake: FakeProvider, tmp_path: Path) -> None
 
 def test_a_head_already_arriving_is_answered_and_readyz_says_draining(fake: FakeProvider, tmp_path: Path) -> None:
     with _serve(fake, tmp_path, "--drain-timeout=10") as proxy, Client(proxy.port) as partial:
-        assert partial.request("GET", "/livez").status == 200  # accepted and served: not a fresh socket
-        partial.send(b"GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # the next head is on its way
-        time.sleep(0.2)  # the proxy reads it at once (an idle loop on loopback); no other event to wait for
+        # one write: a complete request, then the start of the next head; once the first is answered,
+        # the proxy holds the partial head (read with it, parsed right after the answer)
+        partial.send(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\nGET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        assert partial.read_response().status == 200
         proxy.sigterm()
         proxy.wait_for("draining")
         partial.send(b"\r\n")

@@ -221,7 +221,7 @@ def _plateau(read: Callable[[], int], settle: float = 0.3, guard: float = 10.0) 
 def test_a_client_that_stops_reading_pauses_the_upstream_then_both_sides_close(
     fake: FakeProvider, tmp_path: Path
 ) -> None:
-    with proxy_to(fake, tmp_path, send_timeout=1.5) as proxy:
+    with proxy_to(fake, tmp_path, send_timeout=2.5) as proxy:
         sock = _stalled_stream(proxy.port)
         try:
             paused_at = _plateau(lambda: fake.bytes_sent, settle=0.25)
