@@ -53,27 +53,32 @@ def _recv_all(sock: socket.socket, guard: float = 5.0) -> bytes:
     return data
 
 
+def _trickle_until_answered(sock: socket.socket, pieces: list[bytes]) -> bytes:
+    """Send ``pieces`` about 20 ms apart until the proxy answers; all it sent before closing."""
+    answered = b""
+    for piece in pieces:
+        try:
+            sock.sendall(piece)
+            sock.settimeout(0.02)
+            answered += sock.recv(65536)
+        except TimeoutError:
+            continue
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        if answered:
+            break
+    return answered + _recv_all(sock)
+
+
 # ---------------------------------------------------------------- 27: header deadline
 
 
 def test_head_deadline_is_absolute_from_the_first_byte(fake: FakeProvider, tmp_path: Path) -> None:
     """A client trickling header bytes (each well inside any idle timeout) still gets 408 at the deadline."""
     with proxy_to(fake, tmp_path, header_timeout=0.3) as proxy, Client(proxy.port) as client:
-        client.sock.settimeout(5.0)
-        answered = b""
-        for i in range(200):  # up to ~4 s of trickling, >10x the deadline
-            try:
-                client.send(b"X-Slow-%d: v\r\n" % i if i else PARTIAL_HEAD)
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            client.sock.settimeout(0.02)
-            with contextlib.suppress(TimeoutError):
-                answered += client.sock.recv(65536)
-            if answered:
-                break
-        assert answered.startswith(b"HTTP/1.1 408 "), answered
-        assert answered.endswith(b"}")  # a complete JSON error body
-        assert _recv_all(client.sock) == b""
+        pieces = [PARTIAL_HEAD, *(b"X-Slow-%d: v\r\n" % i for i in range(1, 200))]  # ~4 s, >10x the deadline
+        answered = _trickle_until_answered(client.sock, pieces)
+        assert answered.startswith(b"HTTP/1.1 408 ") and answered.endswith(b"}"), answered  # complete, then closed
         _no_upstream(fake, proxy)
 
 
@@ -125,19 +130,7 @@ def test_slow_body_idle_timeout_is_408_and_no_upstream(fake: FakeProvider, tmp_p
 
 def test_slow_body_total_timeout_is_408_even_when_bytes_keep_coming(fake: FakeProvider, tmp_path: Path) -> None:
     with proxy_to(fake, tmp_path, body_timeout=0.4, body_idle_timeout=30) as proxy, Client(proxy.port) as client:
-        client.send(_head(10_000))
-        answered = b""
-        for _ in range(200):
-            try:
-                client.send(b"x")
-            except (BrokenPipeError, ConnectionResetError):
-                break
-            client.sock.settimeout(0.02)
-            with contextlib.suppress(TimeoutError):
-                answered += client.sock.recv(65536)
-            if answered:
-                break
-        answered += _recv_all(client.sock)
+        answered = _trickle_until_answered(client.sock, [_head(10_000), *[b"x"] * 200])
         assert answered.startswith(b"HTTP/1.1 408 ") and answered.endswith(b"}"), answered
         _no_upstream(fake, proxy)
 
