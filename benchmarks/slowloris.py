@@ -2,8 +2,8 @@
 
     python benchmarks/slowloris.py [--slow 200] [--requests 400] [--trickle 0.5]
 
-The proxy runs as its own process (``python -m headroom``) with default timeouts, in front of the fake
-provider. A normal client makes ``--requests`` sequential POST /v1/messages, each on a fresh connection,
+The proxy (``python -m headroom``, default timeouts) and the fake provider behind it run as their own
+processes. A normal client makes ``--requests`` sequential POST /v1/messages, each on a fresh connection,
 first with no other connection open (baseline), then while ``--slow`` connections (in a child process,
 so they do not compete with the measuring client for the GIL) each hold a partial request head and add
 one header line every ``--trickle`` seconds, re-opened when the proxy answers 408 (``--header-timeout``
@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import signal
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from multiprocessing.sharedctypes import Synchronized
 from multiprocessing.synchronize import Event
 from pathlib import Path
@@ -28,11 +32,29 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.infra.client import Client
 from tests.integration.serve_process import ServeProcess, upstream_flags
-from tests.support.fake_provider import FakeProvider
 
+ROOT = Path(__file__).resolve().parent.parent
 BODY = b'{"model":"m","max_tokens":8,"messages":[{"role":"user","content":"hi"}]}'
 HEADERS = [("x-api-key", "k"), ("anthropic-version", "2023-06-01"), ("Content-Type", "application/json")]
 PARTIAL = b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: k\r\n"
+
+
+@contextmanager
+def fake_provider_process() -> Iterator[str]:
+    """The fake provider in its own process too: the measuring client shares its GIL with nobody."""
+    proc = subprocess.Popen([sys.executable, "-m", "tests.support.fake_provider", "--port", "0"],
+                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if not line.startswith("PORT "):
+            raise RuntimeError(f"fake provider did not start: {line!r}")
+        yield f"http://127.0.0.1:{int(line.split()[1])}"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def one_request(port: int) -> float:
@@ -122,10 +144,9 @@ def main() -> int:
     parser.add_argument("--trickle", type=float, default=0.5)
     parser.add_argument("--header-timeout", type=float, default=10.0, help="the proxy's (default 10 s)")
     args = parser.parse_args()
-    fake = FakeProvider()
-    with tempfile.TemporaryDirectory() as data, fake.running(), \
+    with tempfile.TemporaryDirectory() as data, fake_provider_process() as fake_url, \
             ServeProcess(["--port=0", f"--data-dir={data}", f"--header-timeout={args.header_timeout}",
-                          *upstream_flags(fake.url)]) as proxy:
+                          *upstream_flags(fake_url)]) as proxy:
         baseline = summary("baseline", measure(proxy.port, args.requests))
         with Slowloris(proxy.port, args.slow, args.trickle) as slow:
             loaded = summary(f"with {args.slow} slow connections", measure(proxy.port, args.requests))
