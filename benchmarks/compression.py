@@ -188,6 +188,8 @@ def _render(
         real_note,
         "ratio = o200k tokens after / before (JSON: before = minified); lostE = error/warn lines lost "
         "(absent, no covering receipt); recall = needles retained or recoverable",
+        "recoverable: ours = absent, its own <<ccr:KEY>> in the output and a declared omitted range covering it; "
+        "Headroom = absent and any <<ccr:…>> / 'Retrieve …: hash=' marker in the output",
         "",
         *report.table(aggs, systems),
         "",
@@ -198,6 +200,8 @@ def _render(
     ]
     if ours_name == ours.STANDIN:
         lines.append("ours        n/a: the identity stand-in does no work, there is nothing to time")
+    if ours_name != ours.STANDIN:
+        lines += ["", "detected kinds (ours):", *report.detection_lines(scores)]
     crashes = [f"{s.system} {s.sample}: {s.error}" for s in scores if s.error]
     if crashes:
         lines += ["", f"crashes ({len(crashes)}):", *crashes[:20]]

@@ -139,3 +139,16 @@ def lost_needles(scores: list[Score], system: str) -> list[str]:
         for question, answer, cls in s.needles
         if cls == LOST
     ]
+
+
+def detection_lines(scores: list[Score], system: str = "ours") -> list[str]:
+    """Per category, what the system's detector called the samples (from ``strategy`` "kind:strategy")."""
+    seen: dict[str, Counter[str]] = {}
+    for s in scores:
+        if s.system == system:
+            seen.setdefault(s.category, Counter())[s.strategy.split(":", 1)[0] or "?"] += 1
+    out = []
+    for cat in (c for c in CATEGORIES if c in seen):
+        kinds = ", ".join(f"{kind} x{n}" for kind, n in sorted(seen[cat].items(), key=lambda kv: (-kv[1], kv[0])))
+        out.append(f"  {cat:<8} {kinds}")
+    return out

@@ -100,6 +100,7 @@ class Score:
     probes: dict[str, Counter[str]] = field(default_factory=dict)  # kind -> class -> count
     lost_errlines: list[str] = field(default_factory=list)
     lost_errline_count: int = 0
+    lost_examples: list[str] = field(default_factory=list)  # "kind: text" of the first lost probes
     needles: list[tuple[str, str, str]] = field(default_factory=list)  # (question, answer, class)
 
     @property
@@ -159,6 +160,8 @@ def score(
     for p in sample_probes:
         cls = classify(p.found_in(output), p.spans, recovery)
         s.probes.setdefault(p.kind, Counter())[cls] += 1
+        if cls == LOST and len(s.lost_examples) < MAX_LISTED:
+            s.lost_examples.append(f"{p.kind}: {p.key + '=' if p.key else ''}{p.text}")
         if p.kind == "errline" and cls == LOST:
             s.lost_errline_count += 1
             if len(s.lost_errlines) < MAX_LISTED:

@@ -120,3 +120,47 @@ def test_aggregate_weights_ratio_by_tokens_and_prints_every_row() -> None:
     lines = report.table(aggs, ["ours"])
     assert any(line.startswith("json") and "0.200" in line and "50%" in line for line in lines)
     assert lines[-1].startswith("overall")
+
+
+def _drop_middle(text: str, hint: Any, *, lossy: bool = True) -> _Outcome:
+    """A fake lossy compressor: the middle third of the lines becomes one receipt."""
+    lines = text.splitlines(keepends=True)
+    a, b = len(lines) // 3, 2 * len(lines) // 3
+    start, end = sum(map(len, lines[:a])), sum(map(len, lines[:b]))
+    receipt = f"[… {b - a} lines omitted · <<ccr:{hint.key}>>]\n"
+    return _Outcome(_Detection("log"), _Result(text[:start] + receipt + text[end:], ((start, end),), "fake"))
+
+
+def test_receipts_from_a_pipeline_make_dropped_needles_recoverable() -> None:
+    from benchmarks.compression_lib import probes
+    from fixtures.compression.generators import generate_quick
+
+    classes: list[str] = []
+    recovered = 0
+    for sample in generate_quick():
+        if sample.text.count("\n") < 9:
+            continue
+        run = ours.run_one(_drop_middle, sample)
+        rec = scoring.ReceiptRanges.of(run.output, sample.key, run.ranges)
+        s = scoring.score(
+            sample,
+            "ours",
+            run.output,
+            rec,
+            seconds=run.seconds,
+            reference_tokens=1,
+            sample_probes=probes.extract(sample.text),
+        )
+        classes += [cls for _, _, cls in s.needles]
+        recovered += sum(c.get(scoring.RECOVERABLE, 0) for c in s.probes.values())
+    assert scoring.RECOVERABLE in classes and scoring.RETAINED in classes
+    assert scoring.LOST not in classes
+    assert recovered > 50
+
+
+def test_detection_summary_groups_by_category() -> None:
+    a = _score("ours", "json", 1, 1, [])
+    a.strategy = "json/array:json.table"
+    b = _score("ours", "json", 1, 1, [])
+    b.strategy = "text:none"
+    assert report.detection_lines([a, b, a]) == ["  json     json/array x2, text x1"]
