@@ -26,6 +26,7 @@ class Detection:
     frame: str  # "", "claude.persisted_output", "claude.cat_n", "codex.exec"
 
 
+_LEVEL_KEYS = frozenset({"level", "severity", "levelname", "lvl", "log.level", "loglevel"})
 _SEARCH_TOOLS = ("grep", "glob", "search", "find", "rg")
 _FETCH_TOOLS = ("webfetch", "fetch", "browse", "http")
 
@@ -36,7 +37,7 @@ def classify(payload: str, hint: Hint) -> tuple[str, str]:
     tool = hint.tool.lower()
     found = _json(payload)
     if found:
-        return "json", found
+        return ("log" if found.startswith("log.") else "json"), found
     lines = shapes.sample_lines(payload)
     nonempty = [line for line in lines if line.strip()]
     if not nonempty:
@@ -76,6 +77,8 @@ def _json(payload: str) -> str:
     if len(rows) >= 2 and all(row.lstrip()[:1] == "{" for row in rows[:50]):
         parsed = [json_raw.parse(row.strip()) for row in rows[:50]]
         if all(status == "ok" and isinstance(value, dict) for status, value in parsed):
+            if sum(1 for _status, value in parsed if _LEVEL_KEYS & value.keys()) >= 0.5 * len(parsed):
+                return "log.json"  # structured log records: error lines must stay verbatim lines
             return "json.lines"
     return ""
 

@@ -51,10 +51,37 @@ def compress(job: Job) -> Produced:
     found = _tables(value, ()) if status == "ok" else []
     if not found:
         return _lossless(minified, payload, "json.minify")
-    doc = _document(value, found)
-    if tokens.count(doc) >= tokens.count(minified):
-        return _lossless(minified, payload, "json.minify")
-    return _maybe_lossy(job, value, found, doc, stripped=stripped, lead=lead)
+    chars, est_tokens = _estimate(value, found)
+    if chars > 0.9 * len(minified):  # close call: decide on exact tokens
+        doc = _document(value, found)
+        if tokens.count(doc) >= tokens.count(minified):
+            return _lossless(minified, payload, "json.minify")
+        est_tokens = tokens.count(doc)
+    budget = _budget(est_tokens)
+    if not job.lossy or est_tokens <= SLACK * budget:
+        return Result(text=_document(value, found), omitted_ranges=(), strategy="json.table")
+    return _lossy(job, value, found, budget, stripped=stripped, lead=lead)
+
+
+SAMPLE_ROWS = 48
+
+
+def _estimate(value: Any, found: list[_Found]) -> tuple[int, int]:
+    """Characters and tokens of the lossless document, from evenly sampled rows (exact when small)."""
+    refs = _refs(found)
+    parts = [_skeleton(value, (), refs)] if () not in refs else []
+    scale_chars = scale_tokens = 0.0
+    for item in found:
+        rows = item.table.rows
+        step = max(1, len(rows) // SAMPLE_ROWS)
+        sample = [json_table.row_line(item.table, row) for row in rows[::step]]
+        parts.extend(json_table.header_lines(item.table, refs[item.path]))
+        factor = len(rows) / len(sample)
+        sample_text = "\n".join(sample)
+        scale_chars += (len(sample_text) + 1) * factor
+        scale_tokens += tokens.count(sample_text) * factor
+    head = "\n".join(parts)
+    return int(len(head) + scale_chars), int(tokens.count(head) + scale_tokens)
 
 
 def _lossless(text: str, payload: str, strategy: str) -> Produced:
@@ -109,19 +136,13 @@ def _budget(lossless_tokens: int) -> int:
     return int(min(BUDGET_MAX, max(BUDGET_MIN, BUDGET_SHARE * lossless_tokens)))
 
 
-def _maybe_lossy(job: Job, value: Any, found: list[_Found], doc: str, *, stripped: str, lead: int) -> Produced:
-    doc_tokens = tokens.count(doc)
-    budget = _budget(doc_tokens)
-    if not job.lossy or doc_tokens <= SLACK * budget:
-        return Result(text=doc, omitted_ranges=(), strategy="json.table")
+def _lossy(job: Job, value: Any, found: list[_Found], budget: int, *, stripped: str, lead: int) -> Produced:
     omitted: list[tuple[int, int]] = []
     projected = _project(job, found, stripped, lead, omitted)
-    if projected:
-        doc = _document(value, found)
-        doc_tokens = tokens.count(doc)
-        if doc_tokens <= SLACK * budget:
-            return Result(text=doc, omitted_ranges=_merge(omitted), strategy="json.table+projection")
-    ratio = doc_tokens / max(1, len(doc))
+    chars, est_tokens = _estimate(value, found)
+    if projected and est_tokens <= SLACK * budget:
+        return Result(text=_document(value, found), omitted_ranges=_merge(omitted), strategy="json.table+projection")
+    ratio = est_tokens / max(1, chars)
     terms = masks.query_terms(job.hint.query)
     bodies: list[list[str]] = []
     total_rows = sum(len(item.table.rows) for item in found) or 1
@@ -165,13 +186,20 @@ def _select_rows(table: Table, budget: float, ratio: float, *, terms: tuple[str,
                  spans: list[tuple[int, int]], omitted: list[tuple[int, int]]) -> list[str]:  # fmt: skip
     rows = table.rows
     total = len(rows)
-    lines = [json_table.row_line(table, row) for row in rows]
-    costs = [len(line) * ratio + 1 for line in lines]
+    lines: dict[int, str] = {}
+
+    def line(index: int) -> str:
+        if index not in lines:
+            lines[index] = json_table.row_line(table, rows[index])
+        return lines[index]
+
     keep = set(range(min(HEAD_ROWS, total))) | set(range(max(0, total - TAIL_ROWS), total))
     keep |= set(json_select.must_keep(table, terms))
     table.notes.extend(json_select.summaries(table))
-    spent = sum(costs[i] for i in keep) + RECEIPT_TOKENS * (len(keep) + 1)
-    average = sum(costs) / max(1, total)
+    spent = sum(len(line(i)) * ratio + 1 for i in keep) + RECEIPT_TOKENS * (len(keep) + 1)
+    step = max(1, total // SAMPLE_ROWS)
+    sampled = [len(line(i)) * ratio + 1 for i in range(0, total, step)]
+    average = sum(sampled) / max(1, len(sampled))
     extra = int(max(0.0, budget - spent) // (average + RECEIPT_TOKENS))
     for n in range(1, extra + 1):
         keep.add(round(n * (total - 1) / (extra + 1)))
@@ -179,7 +207,7 @@ def _select_rows(table: Table, budget: float, ratio: float, *, terms: tuple[str,
     index = 0
     while index < total:
         if index in keep:
-            out.append(lines[index])
+            out.append(line(index))
             index += 1
             continue
         stop = index

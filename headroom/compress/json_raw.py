@@ -82,6 +82,8 @@ def dump(value: Any, pipe_safe: bool = False) -> str:
     """Compact JSON of a parsed value (numbers as originally spelled)."""
     if isinstance(value, str):
         out = json.dumps(value, ensure_ascii=False)
+        if _LINE_BREAKS_RE.search(out):
+            out = _LINE_BREAKS_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
         return out.replace("|", "\\u007c") if pipe_safe else out
     if isinstance(value, Num):
         return value.text
@@ -98,6 +100,7 @@ def dump(value: Any, pipe_safe: bool = False) -> str:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
+_LINE_BREAKS_RE = re.compile("[\x85\u2028\u2029]")  # valid raw in JSON strings, but they break lines
 _DECODER = json.JSONDecoder()
 _WS_RE = re.compile(r"[ \t\n\r]*")
 

@@ -27,7 +27,9 @@ from headroom.compress.json_raw import Num, dump
 MISSING: Any = object()
 SEP = "\t"
 _LITERAL_RE = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|NaN|-?Infinity")
-_UNSAFE = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+# bare: non-empty, no surrounding whitespace, no control/line-breaking characters, not opening like JSON
+_BARE_RE = re.compile(r'(?=[^\s"\[{])[^\x00-\x1f\x7f\x85\u2028\u2029]*(?<=\S)', re.DOTALL)
+_LITERAL_START = frozenset("-0123456789tfnNI")
 MAX_FLATTEN_DEPTH = 2
 
 
@@ -48,6 +50,8 @@ class Table:
 
 
 def get(row: dict[str, Any], path: tuple[str, ...]) -> Any:
+    if len(path) == 1:
+        return row.get(path[0], MISSING)
     value: Any = row
     for key in path:
         if not isinstance(value, dict) or key not in value:
@@ -60,10 +64,11 @@ def cell(value: Any) -> str:
     if value is MISSING:
         return ""
     if isinstance(value, str):
-        if value and value == value.strip() and not _LITERAL_RE.fullmatch(value) and value[0] not in '"[{' \
-                and not any(ch in _UNSAFE for ch in value):  # fmt: skip
+        if _BARE_RE.fullmatch(value) and not (value[0] in _LITERAL_START and _LITERAL_RE.fullmatch(value)):
             return value
         return dump(value)
+    if isinstance(value, Num):
+        return value.text
     return dump(value)
 
 
@@ -115,8 +120,8 @@ def _hoist(table: Table) -> None:
         if any(value is MISSING for value in values):
             keep.append(column)
             continue
-        first = dump(values[0])
-        if all(dump(value) == first for value in values[1:]):
+        first = values[0]
+        if all(value == first for value in values[1:]):
             table.constants.append((column, values[0]))
             continue
         sequence = _sequence(values)

@@ -35,8 +35,9 @@ def compress(job: Job) -> Produced:
     total = len(body)
     if total < 4:
         return "log:too_short"
-    levels = masks.levels(body)
-    masked = masks.mask("\n".join(body)).split("\n")
+    plain = body is job.lines.raw
+    levels = masks.line_levels(job.payload, job.lines.starts) if plain else masks.levels(body)
+    masked = masks.mask(job.payload if plain else "\n".join(body)).split("\n")
     tpl = templates.mine(masked, levels, logblocks.group_keys(body, job.detection.subkind))
     items = _items(body, levels, job.detection.subkind)
     keep = job.protected_mask()

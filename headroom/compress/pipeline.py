@@ -46,6 +46,19 @@ class Outcome:
     reason: str  # "compressed" | "lossless" | "no_gain" | "not_compressible" | "error:<Type>" | …
 
 
+def fewer_tokens(candidate: str, original: str) -> bool:
+    """Exactly ``count(candidate) < count(original)``, usually without tokenising the original.
+
+    o200k splits text into pieces before BPE, and a piece holds at most one whitespace-to-non-whitespace
+    transition (always at its start), so ``count(original) >= len(original.split()) - 1``. When the
+    candidate is already below that bound, the original need not be counted.
+    """
+    after = tokens.count(candidate)
+    if after < len(original.split()) - 1:
+        return True
+    return after < tokens.count(original)
+
+
 def detect(text: str, hint: Hint) -> Detection:
     frame = frames.split(text)
     return _detect_frame(frame, hint)
@@ -93,7 +106,7 @@ def _compress(text: str, hint: Hint, lossy: bool, detection: Detection | None) -
     out_text = frame.prefix + head + produced.text + tail + frame.suffix
     if out_text == text:
         return Outcome(found, None, "unchanged")
-    if tokens.count(out_text) >= tokens.count(text):
+    if not fewer_tokens(out_text, text):
         return Outcome(found, None, "no_gain")
     result = Result(out_text, ln.shift(produced.omitted_ranges, offset), produced.strategy)
     return Outcome(found, result, "lossless" if result.lossless else "compressed")

@@ -72,6 +72,8 @@ def test_json_kinds() -> None:
     assert kind('[{"a": 1}, {"a": 2}, {"a": 3}]')[:2] == ("json", "json.array_of_objects")
     assert kind("[1, 2, 3]")[:2] == ("json", "json.array")
     assert kind('{"a": 1}\n{"a": 2}\n{"a": 3}\n')[:2] == ("json", "json.lines")
+    records = "\n".join(f'{{"ts": {i}, "level": "{"error" if i == 3 else "info"}", "msg": "m{i}"}}' for i in range(9))
+    assert kind(records)[:2] == ("log", "log.json")
     assert kind('{"a": 1, "a": 2}')[0] == "json"
 
 
