@@ -28,6 +28,7 @@ SLACK = 1.25  # lossless output within SLACK × budget is kept whole
 HEAD_ROWS = 3
 TAIL_ROWS = 2
 RECEIPT_TOKENS = 30
+SAMPLE_BLOCK = 3  # evenly spread samples come as runs of rows: fewer receipts per kept row
 
 
 @dataclass(slots=True)
@@ -143,9 +144,9 @@ def _lossy(job: Job, value: Any, found: list[_Found], budget: int, *, stripped: 
     if projected and est_tokens <= SLACK * budget:
         return Result(text=_document(value, found), omitted_ranges=_merge(omitted), strategy="json.table+projection")
     ratio = est_tokens / max(1, chars)
-    terms = masks.query_terms(job.hint.query)
-    bodies: list[list[str]] = []
     total_rows = sum(len(item.table.rows) for item in found) or 1
+    terms = masks.distinctive(masks.query_terms(job.hint.query), stripped, total_rows)
+    bodies: list[list[str]] = []
     for item in found:
         share = budget * len(item.table.rows) / total_rows
         spans = _row_spans(stripped, item.path, lead)
@@ -200,9 +201,10 @@ def _select_rows(table: Table, budget: float, ratio: float, *, terms: tuple[str,
     step = max(1, total // SAMPLE_ROWS)
     sampled = [len(line(i)) * ratio + 1 for i in range(0, total, step)]
     average = sum(sampled) / max(1, len(sampled))
-    extra = int(max(0.0, budget - spent) // (average + RECEIPT_TOKENS))
-    for n in range(1, extra + 1):
-        keep.add(round(n * (total - 1) / (extra + 1)))
+    blocks = int(max(0.0, budget - spent) // (SAMPLE_BLOCK * average + RECEIPT_TOKENS))
+    for n in range(1, blocks + 1):
+        first = round(n * (total - SAMPLE_BLOCK) / (blocks + 1))
+        keep.update(range(first, min(total, first + SAMPLE_BLOCK)))
     out: list[str] = []
     index = 0
     while index < total:
@@ -256,7 +258,7 @@ def _json_lines(job: Job, stripped: str, lead: int) -> Produced:
         return Result(text=doc, omitted_ranges=(), strategy="json.lines_table")
     omitted: list[tuple[int, int]] = []
     ratio = doc_tokens / max(1, len(doc))
-    terms = masks.query_terms(job.hint.query)
+    terms = masks.distinctive(masks.query_terms(job.hint.query), stripped, len(rows))
     body = _select_rows(table, budget, ratio, terms=terms, key=job.hint.key, spans=spans, omitted=omitted)
     text = _document(rows, found, [body]).replace("JSON array", "JSON lines", 1)
     return Result(text=text, omitted_ranges=_merge(omitted), strategy="json.lines_table+rows")

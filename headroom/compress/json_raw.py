@@ -93,6 +93,8 @@ def dump(value: Any, pipe_safe: bool = False) -> str:
         return "false"
     if value is None:
         return "null"
+    if isinstance(value, int | float):  # values not parsed by ``parse`` (plain Python numbers)
+        return json.dumps(value)
     if isinstance(value, list):
         return "[" + ",".join(dump(item, pipe_safe) for item in value) + "]"
     if isinstance(value, dict):

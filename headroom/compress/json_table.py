@@ -4,7 +4,6 @@ Format (documented in the output's first line of every table)::
 
     @table1 users: 260 objects, one per row; tab-separated JSON cells, bare text = string, empty = key absent
     = active: true                      <- constant column, present in every row with this value
-    = id: 0 +1 per row                  <- integer column in arithmetic progression
     name    email   roles   quota.cpu   ...   <- header; a.b = key b of the object under key a
     user0000    user0000@example.com    ["dev","qa"]    7   ...
 
@@ -12,14 +11,14 @@ A cell is a JSON value written compactly; a string is written bare unless that w
 surrounding spaces, control characters, or text that reads as a JSON literal/number/array/object), in
 which case it is JSON-quoted. An empty cell means the key is absent, so null, ``""`` and absent stay
 distinct. Column and row order are the original ones. Nested objects present in every row are flattened
-to dotted columns when no key contains a dot.
+to dotted columns (``quota.cpu``) when their keys are plain; a header name in JSON quotes is one literal
+key (``"b.c"`` is the key ``b.c``, never a path).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 from headroom.compress.json_raw import Num, dump
@@ -45,7 +44,6 @@ class Table:
     rows: list[dict[str, Any]]
     columns: list[Column]  # shown in the grid
     constants: list[tuple[Column, Any]] = field(default_factory=list)
-    sequences: list[tuple[Column, int, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # extra header lines (projections, counts)
 
 
@@ -99,14 +97,13 @@ def _columns(rows: list[dict[str, Any]], prefix: tuple[str, ...], depth: int) ->
         path = (*prefix, key)
         values = [row.get(key, MISSING) for row in rows]
         nested = None
-        if depth < MAX_FLATTEN_DEPTH and "." not in key and all(isinstance(v, dict) and v for v in values):
-            subkeys = _keys(values)
-            if all("." not in sub for sub in subkeys):
-                nested = _columns(values, path, depth + 1)
+        flat = depth < MAX_FLATTEN_DEPTH and _plain(key) and all(isinstance(v, dict) and v for v in values)
+        if flat and all(_plain(sub) for sub in _keys(values)):
+            nested = _columns(values, path, depth + 1)
         if nested:
             out.extend(nested)
         else:
-            out.append(Column(".".join(path) if depth else key, path))
+            out.append(Column(".".join(path) if depth else _key_name(key), path))
     names = [column.name for column in out]
     if len(set(names)) != len(names):
         return None
@@ -124,10 +121,6 @@ def _hoist(table: Table) -> None:
         if all(value == first for value in values[1:]):
             table.constants.append((column, values[0]))
             continue
-        sequence = _sequence(values)
-        if sequence is not None:
-            table.sequences.append((column, *sequence))
-            continue
         keep.append(column)
     if keep:
         table.columns = keep
@@ -135,29 +128,24 @@ def _hoist(table: Table) -> None:
         table.columns = [table.constants.pop()[0]] if table.constants else table.columns
 
 
-def _sequence(values: list[Any]) -> tuple[int, int] | None:
-    if not all(isinstance(v, Num) and v.is_int() and v.text == str(int(v.text)) for v in values):
-        return None
-    numbers = [int(v.text) for v in values]
-    step = numbers[1] - numbers[0]
-    if step == 0 or any(b - a != step for a, b in pairwise(numbers)):
-        return None
-    return numbers[0], step
-
-
 def header_lines(table: Table, ref: str, count: int | None = None) -> list[str]:
     rows = len(table.rows) if count is None else count
     title = f"{ref} {table.label}: " if table.label else f"{ref}: "
     out = [f"{title}{rows} objects, one per row; tab-separated JSON cells, bare text = string, empty = key absent"]
-    out.extend(f"= {_name(column.name)}: {cell(value) or dump(value)}" for column, value in table.constants)
-    out.extend(f"= {_name(column.name)}: {start} {step:+d} per row" for column, start, step in table.sequences)
+    out.extend(f"= {column.name}: {cell(value) or dump(value)}" for column, value in table.constants)
     out.extend(table.notes)
-    out.append(SEP.join(_name(column.name) for column in table.columns))
+    out.append(SEP.join(column.name for column in table.columns))
     return out
 
 
-def _name(name: str) -> str:
-    return cell(name) if name else '""'
+def _plain(key: str) -> bool:
+    """A key that can be written bare inside a dotted column name."""
+    return bool(key) and cell(key) == key and "." not in key and ": " not in key
+
+
+def _key_name(key: str) -> str:
+    """Header name of a top-level key: bare when plain, else JSON-quoted (a literal key, never a path)."""
+    return key if _plain(key) else dump(key)
 
 
 def row_line(table: Table, row: dict[str, Any]) -> str:

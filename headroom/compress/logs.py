@@ -113,6 +113,8 @@ def _keep_unit(body: tuple[str, ...], start: int, end: int, keep: list[bool]) ->
 
 def _keep_query(hint: Hint, body: tuple[str, ...], keep: list[bool]) -> None:
     terms = masks.query_terms(hint.query)
+    if terms:
+        terms = masks.distinctive(terms, "\n".join(body), len(body))
     if not terms:
         return
     found = 0

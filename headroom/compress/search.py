@@ -82,7 +82,8 @@ def _mark(keep: list[bool], start: int, end: int) -> None:
 
 def _terms(job: Job) -> tuple[str, ...]:
     pattern = commands.grep_pattern(job.hint.command) if job.hint.command else ""
-    return masks.query_terms(f"{pattern} {job.hint.query}")
+    terms = masks.query_terms(f"{pattern} {job.hint.query}")
+    return masks.distinctive(terms, job.payload, len(job.lines), share=0.3)
 
 
 def _score(body: tuple[str, ...], start: int, end: int, terms: tuple[str, ...]) -> int:
