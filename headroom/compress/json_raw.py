@@ -107,33 +107,35 @@ _DECODER = json.JSONDecoder()
 _WS_RE = re.compile(r"[ \t\n\r]*")
 
 
+_WS_CHARS = frozenset(" \t\n\r")
+
+
 def _ws(text: str, index: int) -> int:
-    match = _WS_RE.match(text, index)
-    return match.end() if match else index
-
-
-def _value_end(text: str, index: int) -> int:
-    return _DECODER.raw_decode(text, index)[1]
+    if index < len(text) and text[index] in _WS_CHARS:
+        match = _WS_RE.match(text, index)
+        return match.end() if match else index
+    return index
 
 
 def _members(text: str, index: int) -> list[tuple[str | int, int, int]]:
     """``(key or position, value start, value end)`` of the object or array starting at ``index``."""
     opener = text[index]
     closer = "}" if opener == "{" else "]"
+    decode = _DECODER.raw_decode
     out: list[tuple[str | int, int, int]] = []
     index = _ws(text, index + 1)
     position = 0
-    while index < len(text) and text[index] != closer:
+    size = len(text)
+    while index < size and text[index] != closer:
         name: str | int = position
         if opener == "{":
-            name, index = _DECODER.raw_decode(text, index)
-            index = _ws(text, index) + 1  # the colon
-            index = _ws(text, index)
-        end = _value_end(text, index)
+            name, index = decode(text, index)
+            index = _ws(text, _ws(text, index) + 1)  # past the colon
+        end = decode(text, index)[1]
         out.append((name, index, end))
         position += 1
         index = _ws(text, end)
-        if index < len(text) and text[index] == ",":
+        if index < size and text[index] == ",":
             index = _ws(text, index + 1)
     return out
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from headroom.compress import masks
 from headroom.compress.json_raw import Num, dump
-from headroom.compress.json_table import MISSING, Column, Table, cell, get
+from headroom.compress.json_table import MISSING, Column, Table, cell
 
 FAILURE_RE = re.compile(
     r"\b(?:errors?|fail(?:ed|ure|ing|s)?|fatal|exception|panic(?:ked)?|time[d ]?out|timeout|denied|refused|"
@@ -25,6 +25,7 @@ FAILURE_RE = re.compile(
     r"oom(?:killed)?|killed|traceback|unavailable)\b",
     re.IGNORECASE,
 )
+_SPACE_RE = re.compile(r"\s")
 MUST_CAP = 40
 PER_COLUMN = 3
 ROBUST_Z = 6.0
@@ -43,7 +44,7 @@ def must_keep(table: Table, terms: tuple[str, ...]) -> dict[int, str]:
 
     rows = table.rows
     for column in table.columns:
-        values = [get(row, column.path) for row in rows]
+        values = table.values(column)
         _failures(column, values, add)
         _rare(column, values, add)
         _outliers(column, values, add)
@@ -73,20 +74,23 @@ def _failures(column: Column, values: list[Any], add: Add) -> None:
                 add(index, f"{column.name}={cell(value)[:40]}")
 
 
+def _hashable(value: Any) -> Any:
+    return dump(value) if isinstance(value, list | dict) else (type(value), value)
+
+
 def _rare(column: Column, values: list[Any], add: Add) -> None:
-    present = [dump(v) for v in values if v is not MISSING]
-    counts = Counter(present)
-    if len(values) < 10 or len(counts) > CATEGORICAL_MAX or len(counts) < 2:
+    if len(values) < 10:
+        return
+    keys = [_hashable(v) if v is not MISSING else None for v in values]
+    counts = Counter(key for key in keys if key is not None)
+    if len(counts) > CATEGORICAL_MAX or len(counts) < 2:
         return
     limit = max(1, len(values) // 50)
-    rare = {value for value, n in counts.items() if n <= limit}
-    done: set[str] = set()
-    for index, value in enumerate(values):
-        if value is MISSING:
-            continue
-        text = dump(value)
-        if text in rare and text not in done:
-            done.add(text)
+    rare = {key for key, n in counts.items() if n <= limit}
+    done: set[Any] = set()
+    for index, key in enumerate(keys):
+        if key in rare and key not in done:
+            done.add(key)
             add(index, f"rare {column.name}")
 
 
@@ -146,11 +150,11 @@ def summaries(table: Table) -> list[str]:
     """``= status counts: ok ×212, failed ×37`` for low-cardinality string columns."""
     out: list[str] = []
     for column in table.columns:
-        values = [get(row, column.path) for row in table.rows]
-        present = [cell(v) for v in values if v is not MISSING and isinstance(v, (str, bool))]
-        counts = Counter(present)
-        if len(present) < 10 or not 2 <= len(counts) <= SUMMARY_MAX:
+        values = table.values(column)
+        counts = Counter(v for v in values if v is not MISSING and isinstance(v, str | bool))
+        if counts.total() < 10 or not 2 <= len(counts) <= SUMMARY_MAX:
             continue
+        counts = Counter({cell(value): n for value, n in counts.items()})
         shown = ", ".join(f"{value} ×{n}" for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         out.append(f"= {column.name} counts (all rows): {shown}")
     return out
@@ -162,12 +166,14 @@ def bulky_columns(table: Table) -> list[Column]:
     for column in table.columns:
         if len(column.path) != 1:
             continue
-        values = [get(row, column.path) for row in table.rows]
+        values = table.values(column)
         texts = [v for v in values if isinstance(v, str)]
         if len(texts) < 0.8 * len(values) or not texts:
             continue
-        average = sum(len(v) for v in texts) / len(texts)
-        opaque = sum(1 for v in texts if not any(ch.isspace() for ch in v) and not FAILURE_RE.search(v))
+        average = sum(map(len, texts)) / len(texts)
+        if average < BULKY_AVG_CHARS:
+            continue
+        opaque = sum(1 for v in texts if not _SPACE_RE.search(v) and not FAILURE_RE.search(v))
         if average >= BULKY_AVG_CHARS and opaque >= 0.95 * len(texts):
             out.append(column)
     return out

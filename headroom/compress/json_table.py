@@ -45,6 +45,14 @@ class Table:
     columns: list[Column]  # shown in the grid
     constants: list[tuple[Column, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # extra header lines (projections, counts)
+    _values: dict[tuple[str, ...], list[Any]] = field(default_factory=dict)
+
+    def values(self, column: Column) -> list[Any]:
+        """The column's value in every row (``MISSING`` where absent), computed once."""
+        found = self._values.get(column.path)
+        if found is None:
+            found = self._values[column.path] = [get(row, column.path) for row in self.rows]
+        return found
 
 
 def get(row: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -113,7 +121,7 @@ def _columns(rows: list[dict[str, Any]], prefix: tuple[str, ...], depth: int) ->
 def _hoist(table: Table) -> None:
     keep: list[Column] = []
     for column in table.columns:
-        values = [get(row, column.path) for row in table.rows]
+        values = table.values(column)
         if any(value is MISSING for value in values):
             keep.append(column)
             continue

@@ -35,8 +35,8 @@ def compress(job: Job) -> Produced:
     if not job.lossy:
         return "search:lossless_unavailable"
     body = job.lines.body
-    lenient = True
-    groups = _parse(body, job.detection.subkind, lenient)
+    info = [_line_info(line, job.detection.subkind) for line in body]
+    groups = _parse(body, info, job.detection.subkind)
     if not groups:
         return "search:unparsed"
     keep = job.protected_mask()
@@ -70,7 +70,7 @@ def compress(job: Job) -> Produced:
     ln.fill_small_gaps(job.lines, keep)
     if all(keep):
         return "search:nothing_to_omit"
-    describe = _describer(body, job.hint.key)
+    describe = _describer(body, info, job.hint.key)
     text, omitted = ln.render(job.lines, keep, describe)
     return Result(text=text, omitted_ranges=omitted, strategy="search.by_file")
 
@@ -97,7 +97,16 @@ def _score(body: tuple[str, ...], start: int, end: int, terms: tuple[str, ...]) 
     return score
 
 
-def _parse(body: tuple[str, ...], subkind: str, lenient: bool) -> list[_Group]:
+def _line_info(line: str, subkind: str) -> tuple[str | None, str]:
+    """``(path, separator)`` of a hit (``:``) or context (``-``) line; ``(None, "")`` otherwise."""
+    if subkind in ("search.rg_heading", "search.lines"):
+        match = shapes.NUM_HIT_RE.match(line)
+        return ("", match.group("sep")) if match else (None, "")
+    found = shapes.hit_path(line, lenient=True)
+    return (found[0], found[2]) if found else (None, "")
+
+
+def _parse(body: tuple[str, ...], info: list[tuple[str | None, str]], subkind: str) -> list[_Group]:
     """File groups with their match units. A unit is a run of hit/context lines between separators."""
     groups: list[_Group] = []
     current: _Group | None = None
@@ -111,7 +120,7 @@ def _parse(body: tuple[str, ...], subkind: str, lenient: bool) -> list[_Group]:
 
     contextual = any(line == "--" for line in body)
     for index, line in enumerate(body):
-        path = _path_of(line, subkind, lenient)
+        path = info[index][0]
         if path is None:
             if line == "--" or not line.strip():
                 close_unit(index)
@@ -138,31 +147,23 @@ def _parse(body: tuple[str, ...], subkind: str, lenient: bool) -> list[_Group]:
     return [group for group in groups if group.units]
 
 
-def _path_of(line: str, subkind: str, lenient: bool) -> str | None:
-    if subkind in ("search.rg_heading", "search.lines"):
-        return "" if shapes.NUM_HIT_RE.match(line) else None
-    found = shapes.hit_path(line, lenient=lenient)
-    return found[0] if found else None
-
-
-def _describer(body: tuple[str, ...], key: str) -> ln.Describe:
+def _describer(body: tuple[str, ...], info: list[tuple[str | None, str]], key: str) -> ln.Describe:
     def describe(a: int, b: int) -> str:
         hits = context = 0
         files: list[str] = []
         for index in range(a, b):
-            found = shapes.hit_path(body[index], lenient=True)
-            sep = found[2] if found else (shapes.NUM_HIT_RE.match(body[index]) or [None, None, ""])[2]
+            path, sep = info[index]
             if sep == ":":
                 hits += 1
-            elif body[index].strip() and body[index] != "--":
+            elif sep == "-":
                 context += 1
-            if found and (not files or files[-1] != found[0]):
-                files.append(found[0])
+            if path and (not files or files[-1] != path):
+                files.append(path)
         parts = [f"{hits} match{'es' if hits != 1 else ''}"]
         if context:
             parts.append(f"{context} context")
-        if len(files) > 1:
-            parts.append(f"{len(files)} files")
+        if len(set(files)) > 1:
+            parts.append(f"{len(set(files))} files")
         return ln.receipt(a, b, key, ", ".join(parts))
 
     return describe
