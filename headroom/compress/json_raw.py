@@ -140,6 +140,10 @@ def _members(text: str, index: int) -> list[tuple[str | int, int, int]]:
     return out
 
 
+def skip_ws(text: str, index: int) -> int:
+    return _ws(text, index)
+
+
 def element_spans(text: str, path: tuple[str | int, ...]) -> list[tuple[int, int]]:
     """Spans of the members of the container at ``path`` (keys and array positions from the root)."""
     index = _ws(text, 0)

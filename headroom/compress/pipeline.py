@@ -46,6 +46,18 @@ class Outcome:
     reason: str  # "compressed" | "lossless" | "no_gain" | "not_compressible" | "error:<Type>" | …
 
 
+def compress_payload(payload: str, hint: Hint, lossy: bool) -> Produced:
+    """Detect and compress a bare payload (no frame): used for text nested inside JSON strings."""
+    kind, subkind = classify(payload, hint)
+    lines = ln.split(payload)
+    spans = protect.units(payload)
+    job = Job(payload, lines, Detection(kind, subkind, ""), hint, lossy, tuple(protect.line_spans(lines.starts, spans)))
+    produced = _COMPRESSORS.get(kind, prose.compress_text)(job)
+    if isinstance(produced, Result) and not protect.intact(payload, spans, produced.text):
+        return "protected_tag"
+    return produced
+
+
 def fewer_tokens(candidate: str, original: str) -> bool:
     """Exactly ``count(candidate) < count(original)``, usually without tokenising the original.
 

@@ -10,6 +10,7 @@ the exact count of matches and context lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from headroom.compress import commands, masks, shapes
@@ -44,6 +45,9 @@ def compress(job: Job) -> Produced:
         if shapes.BINARY_RE.match(line):
             keep[index] = True  # tool notes are not matches
     terms = _terms(job)
+    keywords: Callable[[str], object] = _KEYWORD_RE.search
+    if sum(1 for line in body[:400] if keywords(line)) > 0.3 * min(len(body), 400):
+        keywords = _never  # a keyword on most lines ranks nothing
     budget = max(BUDGET_MIN, BUDGET_SHARE * len(job.payload))
     ranked: list[tuple[int, int, int, int]] = []  # (-score, group, unit index, start)
     for gi, group in enumerate(groups):
@@ -53,7 +57,7 @@ def compress(job: Job) -> Produced:
             if ui == 0 or ui == len(group.units) - 1:
                 _mark(keep, start, end)
                 continue
-            score = _score(body, start, end, terms)
+            score = _score(body, start, end, terms, keywords)
             if score > 0:
                 ranked.append((-score, gi, ui, start))
     ranked.sort()
@@ -86,13 +90,19 @@ def _terms(job: Job) -> tuple[str, ...]:
     return masks.distinctive(terms, job.payload, len(job.lines), share=0.3)
 
 
-def _score(body: tuple[str, ...], start: int, end: int, terms: tuple[str, ...]) -> int:
+def _never(line: str) -> None:
+    return None
+
+
+def _score(body: tuple[str, ...], start: int, end: int, terms: tuple[str, ...],
+           keywords: Callable[[str], object]) -> int:  # fmt: skip
     score = 0
     for index in range(start, end):
         line = body[index]
-        low = line.lower()
-        score += 3 * sum(1 for term in terms if term in low)
-        if _KEYWORD_RE.search(line):
+        if terms:
+            low = line.lower()
+            score += 3 * sum(1 for term in terms if term in low)
+        if keywords(line):
             score += 1
     return score
 

@@ -225,3 +225,18 @@ def test_lossless_tables_round_trip(rows: list[dict[str, Any]], wrap: bool) -> N
     if outcome.result is None or outcome.result.strategy == "json.minify":
         return
     assert _normal(read_document(outcome.result.text)) == _normal(json.loads(text))
+
+
+def test_wrapped_text_is_compressed_inside_valid_json() -> None:
+    log = samples.app_log(300)
+    text = json.dumps({"output": log, "exit_code": 0})
+    outcome = compress_text(text, HINT)
+    result = outcome.result
+    assert result is not None and result.strategy.startswith("json.wrapped+log.")
+    rebuilt = json.loads(result.text)
+    assert rebuilt["exit_code"] == 0 and marker(KEY) in rebuilt["output"]
+    kept = [line for line in rebuilt["output"].split("\n") if not line.startswith("[… ")]
+    assert all(line in log.split("\n") for line in kept)
+    for start, end in result.omitted_ranges:
+        omitted = json.loads(f'"{text[start:end]}"')  # a range of the escaped source is whole lines
+        assert omitted.strip("\n") and omitted.strip("\n") in log
