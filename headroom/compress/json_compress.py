@@ -52,13 +52,14 @@ def compress(job: Job) -> Produced:
     status, value = json_raw.parse(stripped)
     if status == "invalid":
         return "json:invalid"
-    minified = json_raw.minify(stripped)
     found = _tables(value, ()) if status == "ok" else []
     if not found:
         nested = _wrapped_text(job, value, stripped, lead) if status == "ok" else None
-        return nested or _lossless(minified, payload, "json.minify")
+        return nested or _lossless(json_raw.minify(stripped), payload, "json.minify")
     chars, est_tokens = _estimate(value, found)
-    if chars > 0.9 * len(minified):  # close call: decide on exact tokens
+    at_least = len(stripped) - sum(stripped.count(ch) for ch in " \n\t\r")  # minified length is no shorter
+    if chars > 0.9 * at_least:  # not clearly smaller than the minified text: decide on exact tokens
+        minified = json_raw.minify(stripped)
         doc = _document(value, found)
         if tokens.count(doc) >= tokens.count(minified):
             return _lossless(minified, payload, "json.minify")
