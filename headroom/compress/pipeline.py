@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from headroom import tokens
-from headroom.compress import diff, frames, json_compress, logs, prose, protect, search, table
+from headroom.compress import diff, frames, html, json_compress, logs, prose, protect, search, table
 from headroom.compress import lines as ln
 from headroom.compress.base import Hint, Result, marker
 from headroom.compress.detect import KINDS, Detection, classify
@@ -34,7 +34,7 @@ _COMPRESSORS: dict[str, Callable[[Job], Produced]] = {
     "diff": diff.compress,
     "table": table.compress,
     "code": prose.compress_code,
-    "html": prose.compress_html,
+    "html": html.compress,
     "text": prose.compress_text,
 }
 

@@ -168,8 +168,21 @@ def test_html_drops_scripts_and_styles_behind_receipts() -> None:
     outcome = compress_text(text, Hint(tool="Bash", command="curl -s https://x", key=KEY))
     assert outcome.result is not None
     out = outcome.result.text
-    assert "var x" not in out and "color: red" not in out and "<p>Hello there</p>" in out
-    assert "script, style omitted" in out and marker(KEY) in out
+    assert "var x" not in out and "color: red" not in out and "\nHello there\n" in out
+    assert out.startswith("[HTML shown as text") and marker(KEY) in out
+
+
+def test_html_links_headings_and_workflow_tags() -> None:
+    page = (
+        "<html><head><title>Runbook</title><meta charset=utf-8></head><body><h2 id=a>Step &amp; go</h2>"
+        '<p>See <a href="https://x.io/1">page 1</a> and <img alt="chart" src="/c.png"></p><ul><li>one</li>'
+        "<li>two</li></ul>\n<system-reminder>\nkeep <b>me</b>\n</system-reminder>\n" + "<p>filler text</p>" * 40
+    )
+    outcome = compress_text(page + "</body></html>", Hint(tool="WebFetch", key=KEY))
+    assert outcome.result is not None
+    out = outcome.result.text
+    assert "## Step & go" in out and "[page 1](https://x.io/1)" in out and "![chart](/c.png)" in out
+    assert "- one\n- two" in out and "<system-reminder>\nkeep <b>me</b>\n</system-reminder>" in out
 
 
 @settings(max_examples=200, deadline=None)
