@@ -274,3 +274,9 @@ def test_tag_protection_holds(text: str, tag: str, where: int) -> None:
     check(full, HINT, outcome)
     if outcome.result is not None:
         assert unit in outcome.result.text
+
+
+def test_known_original_tokens_are_used() -> None:
+    text, hint = SAMPLES["app_log"]
+    assert compress_text(text, hint, original_tokens=count(text)) == compress_text(text, hint)
+    assert compress_text(text, hint, original_tokens=1).reason == "no_gain"

@@ -185,8 +185,18 @@ def test_html_links_headings_and_workflow_tags() -> None:
     assert "- one\n- two" in out and "<system-reminder>\nkeep <b>me</b>\n</system-reminder>" in out
 
 
+_spacey = st.text(
+    st.sampled_from(["a", "é", "1", "!", " ", "\n", "\t", "\xa0", "\u3000", "'", "s", "/", "\x85"]), max_size=80
+)
+
+
 @settings(max_examples=200, deadline=None)
-@given(text=_text)
+@given(text=st.one_of(_text, _spacey))
 def test_word_count_is_a_token_lower_bound(text: str) -> None:
     assert count(text) >= len(text.split()) - 1
     assert fewer_tokens("", text) == (count(text) > 0)
+
+
+def test_separator_characters_fall_back_to_exact_counting() -> None:
+    text = "!\x1c!\x1c!\x1c!\x1c!"
+    assert not fewer_tokens("x x x x", text) or count("x x x x") < count(text)
