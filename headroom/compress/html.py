@@ -24,52 +24,14 @@ _DROP_RE = re.compile(
 )
 _TAG_RE = re.compile(r"<(/?)([A-Za-z][\w:-]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
 _ATTR_RE = re.compile(r"""\b(href|src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
-_BLOCK = frozenset(
-    [
-        "p",
-        "div",
-        "section",
-        "article",
-        "main",
-        "nav",
-        "header",
-        "footer",
-        "aside",
-        "ul",
-        "ol",
-        "table",
-        "tr",
-        "thead",
-        "tbody",
-        "tfoot",
-        "form",
-        "fieldset",
-        "blockquote",
-        "pre",
-        "figure",
-        "figcaption",
-        "details",
-        "summary",
-        "dl",
-        "dt",
-        "dd",
-        "hr",
-        "br",
-        "title",
-        "body",
-        "html",
-        "head",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "td",
-        "th",
-    ]
-)
+# fmt: off
+_BLOCK = frozenset({
+    "article", "aside", "blockquote", "body", "br", "dd", "details", "div", "dl", "dt", "fieldset", "figcaption",
+    "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "head", "header", "hr", "html", "li", "main",
+    "nav", "ol", "p", "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "title", "tr",
+    "ul",
+})
+# fmt: on
 _SPACES_RE = re.compile(r"[ \t\r\f\v]+")
 _BLANKS_RE = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
 _LINE_EDGES_RE = re.compile(r" *\n *")

@@ -78,13 +78,13 @@ def minify(text: str) -> str:
     return "".join(parts)
 
 
-def dump(value: Any, pipe_safe: bool = False) -> str:
+def dump(value: Any) -> str:
     """Compact JSON of a parsed value (numbers as originally spelled)."""
     if isinstance(value, str):
         out = json.dumps(value, ensure_ascii=False)
         if _LINE_BREAKS_RE.search(out):
             out = _LINE_BREAKS_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
-        return out.replace("|", "\\u007c") if pipe_safe else out
+        return out
     if isinstance(value, Num):
         return value.text
     if value is True:
@@ -96,9 +96,9 @@ def dump(value: Any, pipe_safe: bool = False) -> str:
     if isinstance(value, int | float):  # values not parsed by ``parse`` (plain Python numbers)
         return json.dumps(value)
     if isinstance(value, list):
-        return "[" + ",".join(dump(item, pipe_safe) for item in value) + "]"
+        return "[" + ",".join(dump(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(dump(k, pipe_safe) + ":" + dump(v, pipe_safe) for k, v in value.items()) + "}"
+        return "{" + ",".join(dump(k) + ":" + dump(v) for k, v in value.items()) + "}"
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
