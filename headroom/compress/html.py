@@ -76,10 +76,11 @@ def _convert(text: str, start: int, end: int, removed: list[tuple[int, int]]) ->
         closing, name, attrs = match.group(1), match.group(2).lower(), match.group(3)
         if name not in HTML_TAGS:
             continue  # not HTML: a workflow tag stays verbatim
-        out.append(html.unescape(text[pos : match.start()]))
+        chunk = text[pos : match.start()]
+        out.append(html.unescape(chunk) if "&" in chunk else chunk)
         removed.append(match.span())
         pos = match.end()
-        found = {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTR_RE.finditer(attrs)}
+        found = _attributes(attrs) if name in ("a", "img") and not closing else {}
         if name == "a":
             if not closing and found.get("href"):
                 link = found["href"]
@@ -99,6 +100,10 @@ def _convert(text: str, start: int, end: int, removed: list[tuple[int, int]]) ->
             out.append("\n")
     out.append(html.unescape(text[pos:end]))
     return "".join(out)
+
+
+def _attributes(attrs: str) -> dict[str, str]:
+    return {m.group(1).lower(): m.group(2) or m.group(3) or m.group(4) or "" for m in _ATTR_RE.finditer(attrs)}
 
 
 def _tidy(text: str) -> str:

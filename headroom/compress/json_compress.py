@@ -174,12 +174,11 @@ def _project(job: Job, found: list[_Found], stripped: str, lead: int, omitted: l
         if not bulky:
             continue
         done = True
-        names = {column.path[0] for column in bulky}
+        names = [column.path[0] for column in bulky]
         spans = json_raw.element_spans(stripped, item.path)
-        for start, _end in spans:
-            for key, (value_start, value_end) in json_raw.key_spans(stripped, start).items():
-                if key in names:
-                    omitted.append((value_start + lead, value_end + lead))
+        for (start, end), row in zip(spans, table.rows, strict=True):
+            for value_start, value_end in json_raw.value_spans(stripped, start, end, row, names).values():
+                omitted.append((value_start + lead, value_end + lead))
         for column in bulky:
             sample = next((v for row in table.rows if isinstance(v := row.get(column.path[0]), str)), "")
             count = sum(1 for row in table.rows if column.path[0] in row)

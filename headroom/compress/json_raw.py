@@ -160,3 +160,24 @@ def element_spans(text: str, path: tuple[str | int, ...]) -> list[tuple[int, int
 def key_spans(text: str, start: int) -> dict[str, tuple[int, int]]:
     """Value spans by key of the object starting at ``start``."""
     return {str(name): (s, e) for name, s, e in _members(text, start)}
+
+
+def value_spans(text: str, start: int, end: int, row: dict[str, Any], names: list[str]) -> dict[str, tuple[int, int]]:
+    """Spans of the values of top-level ``names`` in the object ``text[start:end]`` (parsed as ``row``).
+
+    A key spelled once in the object's text is found directly; otherwise the members are scanned.
+    """
+    out: dict[str, tuple[int, int]] = {}
+    for name in names:
+        if name not in row:
+            continue
+        quoted = json.dumps(name, ensure_ascii=False)
+        at = text.find(quoted, start, end)
+        if at < 0 or text.find(quoted, at + 1, end) >= 0:
+            return {k: v for k, v in key_spans(text, start).items() if k in names and k in row}
+        colon = _ws(text, at + len(quoted))
+        if text[colon : colon + 1] != ":":
+            return {k: v for k, v in key_spans(text, start).items() if k in names and k in row}
+        value_start = _ws(text, colon + 1)
+        out[name] = (value_start, _DECODER.raw_decode(text, value_start)[1])
+    return out

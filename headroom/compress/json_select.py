@@ -12,7 +12,9 @@ summarised in the header so dropping rows never hides how many there were.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 from typing import Any
 
 from headroom.compress import masks
@@ -65,23 +67,27 @@ Add = Any  # Callable[[int, str], None]
 
 
 def _failures(column: Column, values: list[Any], add: Add) -> None:
+    texts = [(index, value) for index, value in enumerate(values) if isinstance(value, str)]
+    joined = "\x00".join(value for _index, value in texts)  # one scan for the whole column
+    offsets = list(accumulate((len(value) + 1 for _index, value in texts[:-1]), initial=0))
     seen: set[str] = set()
-    for index, value in enumerate(values):
-        if isinstance(value, str) and FAILURE_RE.search(value):
-            shape = masks.mask(value)[:80]
-            if shape not in seen and len(seen) < PER_COLUMN * 2:
-                seen.add(shape)
-                add(index, f"{column.name}={cell(value)[:40]}")
-
-
-def _hashable(value: Any) -> Any:
-    return dump(value) if isinstance(value, list | dict) else (type(value), value)
+    last = -1
+    for match in FAILURE_RE.finditer(joined):
+        position = bisect_right(offsets, match.start()) - 1
+        if position == last:
+            continue
+        last = position
+        index, value = texts[position]
+        shape = masks.mask(value)[:80]
+        if shape not in seen and len(seen) < PER_COLUMN * 2:
+            seen.add(shape)
+            add(index, f"{column.name}={cell(value)[:40]}")
 
 
 def _rare(column: Column, values: list[Any], add: Add) -> None:
-    if len(values) < 10:
+    if len(values) < 10 or any(isinstance(v, list | dict) for v in values):
         return
-    keys = [_hashable(v) if v is not MISSING else None for v in values]
+    keys = [(type(v), v) if v is not MISSING else None for v in values]
     counts = Counter(key for key in keys if key is not None)
     if len(counts) > CATEGORICAL_MAX or len(counts) < 2:
         return
@@ -113,7 +119,10 @@ def _shapes(column: Column, values: list[Any], add: Add) -> None:
     texts = [(index, v) for index, v in enumerate(values) if isinstance(v, str)]
     if len(texts) < 10:
         return
-    shapes = [masks.mask(v) if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts]
+    joined = "\x00".join(v if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts)
+    shapes = masks.mask(joined).split("\x00")
+    if len(shapes) != len(texts):  # a value held a NUL itself: mask one by one
+        shapes = [masks.mask(v) if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts]
     counts = Counter(shapes)
     top = counts.most_common(1)[0][1]
     if top < 0.7 * len(texts):

@@ -46,6 +46,7 @@ class Table:
     constants: list[tuple[Column, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # extra header lines (projections, counts)
     _values: dict[tuple[str, ...], list[Any]] = field(default_factory=dict)
+    _cells: dict[tuple[type, Any], str] = field(default_factory=dict)
 
     def values(self, column: Column) -> list[Any]:
         """The column's value in every row (``MISSING`` where absent), computed once."""
@@ -157,7 +158,19 @@ def _key_name(key: str) -> str:
 
 
 def row_line(table: Table, row: dict[str, Any]) -> str:
-    return SEP.join(cell(get(row, column.path)) for column in table.columns)
+    memo = table._cells
+    out: list[str] = []
+    for column in table.columns:
+        value = get(row, column.path)
+        if isinstance(value, str | Num):  # repeated values (statuses, regions) are rendered once
+            key = (type(value), value)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = cell(value)
+            out.append(text)
+        else:
+            out.append(cell(value))
+    return SEP.join(out)
 
 
 def render(table: Table, ref: str) -> str:

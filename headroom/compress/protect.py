@@ -28,18 +28,22 @@ HTML_TAGS = frozenset({
     "center", "big", "tt", "strike", "nobr",
 })
 # fmt: on
-_OPEN_RE = re.compile(r"<([A-Za-z][\w:.-]*)(?:\s[^<>\n]*)?>")
+_CLOSE_RE = re.compile(r"</([A-Za-z][\w:.-]*)>")
 
 
 def units(text: str) -> list[tuple[int, int]]:
     """Outermost protected spans [start, end) in order."""
     if "</" not in text:
         return []
+    closed = {name for name in _CLOSE_RE.findall(text) if name.lower() not in HTML_TAGS}
+    if not closed:
+        return []
+    opener = re.compile(r"<(" + "|".join(re.escape(name) for name in sorted(closed)) + r")(?:\s[^<>\n]*)?>")
     found: list[tuple[int, int]] = []
     unclosed: dict[str, int] = {}  # tag -> position after which no closing tag exists
     pos = 0
     while True:
-        match = _OPEN_RE.search(text, pos)
+        match = opener.search(text, pos)
         if match is None:
             break
         name = match.group(1)
