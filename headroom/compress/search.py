@@ -3,8 +3,8 @@
 Hits are grouped by file and lines are never rewritten. Every file keeps its heading (rg) and its first
 and last match unit; inside a file, units that match the task (the grep pattern parsed from the command,
 words of ``hint.query``) or carry strong keywords (errors, TODO/FIXME, definitions) are kept first, up to
-a per-file and a global budget. The units a file loses are announced by one receipt per dropped run with
-the exact count of matches and context lines.
+a per-file and a global budget; a file with many units also keeps a few evenly spread ones. The units a
+file loses are announced by one receipt per dropped run with the exact count of matches and context lines.
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from headroom.compress.job import Job, Produced
 PER_FILE_EXTRA = 2  # ranked units kept per file besides its first and last
 BUDGET_SHARE = 0.2  # global character budget for ranked extras, share of the payload
 BUDGET_MIN = 1500
+SPREAD_FROM = 20  # file groups with this many match units ...
+SPREAD = 3  # ... also keep this many evenly spread ones
 _KEYWORD_RE = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG|ERROR|Error|error|panic|raise|throw|deprecated|"
                          r"def|class|fn|func|function|struct|interface)\b")  # fmt: skip
 
@@ -71,6 +73,16 @@ def compress(job: Job) -> Produced:
         per_file[gi] = per_file.get(gi, 0) + 1
         spent += size
         _mark(keep, start, end)
+    for group in groups:  # a long file group also shows a few evenly spread matches from its middle
+        count = len(group.units)
+        if count < SPREAD_FROM:
+            continue
+        for n in range(1, SPREAD + 1):
+            start, end = group.units[n * (count - 1) // (SPREAD + 1)]
+            size = job.lines.end(end - 1) - job.lines.starts[start]
+            if spent + size <= budget:
+                spent += size
+                _mark(keep, start, end)
     ln.fill_small_gaps(job.lines, keep)
     if all(keep):
         return "search:nothing_to_omit"
