@@ -280,3 +280,69 @@ def test_known_original_tokens_are_used() -> None:
     text, hint = SAMPLES["app_log"]
     assert compress_text(text, hint, original_tokens=count(text)) == compress_text(text, hint)
     assert compress_text(text, hint, original_tokens=1).reason == "no_gain"
+
+
+_SHAPES = [
+    "diff --git a/x.py b/x.py",
+    "index 1234567..89abcde 100644",
+    "--- a/x.py",
+    "+++ b/x.py",
+    "@@ -1,3 +1,4 @@",
+    "@@ -10 +10 @@ def f():",
+    "@@ -5,0 +6,2 @@",
+    " context line",
+    "+added",
+    "-removed",
+    "\\ No newline at end of file",
+    "src/a.py:12:    hit()",
+    "src/a.py-13-    ctx",
+    "--",
+    "lib/b.rs",
+    "42:let x = 1;",
+    "43-// note",
+    "2025-03-04T10:00:00Z INFO ok",
+    "2025-03-04T10:00:01Z ERROR boom",
+    "Traceback (most recent call last):",
+    '  File "a.py", line 1, in f',
+    "ValueError: bad",
+    "===== FAILURES =====",
+    "____ test_x ____",
+    "E   assert 1 == 2",
+    "tests/t.py::test_a PASSED [ 50%]",
+    "   Compiling foo v0.1.0",
+    "error[E0308]: mismatched types",
+    " --> src/l.rs:1:1",
+    "npm ERR! code E404",
+    '{"a": 1, "b": [1, 2]}',
+    '[{"k": "v"}, {"k": null}]',
+    "<system-reminder>",
+    "</system-reminder>",
+    "<p>para</p>",
+    "<script>x()</script>",
+    "NAME  READY  STATUS",
+    "web-1  1/1  Running",
+    "total 12",
+    "drwxr-xr-x  2 root root 4096 May  1  2025 d",
+    "     1\tnumbered",
+    "",
+    "    indented",
+    "\t",
+    "…9 tokens truncated…",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(_SHAPES), min_size=1, max_size=80),
+    frame=st.sampled_from(["", "Chunk ID: 1\nWall time: 0 s\nProcess exited with code 0\nOutput:\n"]),
+    command=st.sampled_from(["", "git diff", "rg -n x", "pytest", "cargo build", "kubectl get pods", "ls -la"]),
+    lossy=st.booleans(),
+)
+def test_fuzz_structured_shapes(lines: list[str], frame: str, command: str, lossy: bool) -> None:
+    text = frame + "\n".join(lines * 3)
+    hint = Hint(tool="Bash", command=command, key=KEY)
+    outcome = compress_text(text, hint, lossy=lossy)
+    assert not outcome.reason.startswith("error:"), outcome.reason
+    check(text, hint, outcome)
+    if outcome.result is not None and frame:
+        assert outcome.result.text.startswith(frame)
