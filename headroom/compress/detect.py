@@ -42,7 +42,7 @@ def classify(payload: str, hint: Hint) -> tuple[str, str]:
     nonempty = [line for line in lines if line.strip()]
     if not nonempty:
         return "text", "text.empty"
-    for check in (_diff, _search, _table, _log):
+    for check in (_diff, _table, _search, _log):
         result = check(payload, nonempty, family, tool)
         if result:
             return result
@@ -101,7 +101,9 @@ def _diff(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[st
 def _search(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[str, str] | None:
     lenient = family == "search" or any(name in tool for name in _SEARCH_TOOLS)
     hits = ctx = other = heading = numbered = 0
-    for line in nonempty:
+    for seen, line in enumerate(nonempty):
+        if seen == 60 and other > 0.5 * seen:
+            return None  # clearly not search output: spare the rest of the sample
         found = shapes.hit_path(line, lenient=lenient)
         if found:
             if found[2] == ":":

@@ -67,5 +67,5 @@ def compress(job: Job) -> Produced:
 
 
 def _squeeze(text: str, single: bool) -> str:
-    text = _TRAIL_RE.sub("", text)
-    return _PAD_RE.sub(" " if single else "  ", text)
+    text = _PAD_RE.sub(" " if single else "  ", text)  # first: later runs are short and cheap to test
+    return _TRAIL_RE.sub("", text)
