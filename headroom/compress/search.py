@@ -1,0 +1,167 @@
+"""Search-hit compressor (grep -n, rg, rg --heading, grep -A/-B/-C, single-file grep -n).
+
+Hits are grouped by file and lines are never rewritten. Every file keeps its heading (rg) and its first
+and last match unit; inside a file, units that match the task (the grep pattern parsed from the command,
+words of ``hint.query``) or carry strong keywords (errors, TODO/FIXME, definitions) are kept first, up to
+a per-file and a global budget. The units a file loses are announced by one receipt per dropped run with
+the exact count of matches and context lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from headroom.compress import commands, masks, shapes
+from headroom.compress import lines as ln
+from headroom.compress.base import Result
+from headroom.compress.job import Job, Produced
+
+PER_FILE_EXTRA = 2  # ranked units kept per file besides its first and last
+BUDGET_SHARE = 0.2  # global character budget for ranked extras, share of the payload
+BUDGET_MIN = 1500
+_KEYWORD_RE = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG|ERROR|Error|error|panic|raise|throw|deprecated|"
+                         r"def|class|fn|func|function|struct|interface)\b")  # fmt: skip
+
+
+@dataclass(slots=True)
+class _Group:
+    path: str
+    units: list[tuple[int, int]]  # [start, end) line ranges of match units (hits + their context)
+    heading: int = -1  # rg heading line
+
+
+def compress(job: Job) -> Produced:
+    if not job.lossy:
+        return "search:lossless_unavailable"
+    body = job.lines.body
+    lenient = True
+    groups = _parse(body, job.detection.subkind, lenient)
+    if not groups:
+        return "search:unparsed"
+    keep = job.protected_mask()
+    for index, line in enumerate(body):
+        if shapes.BINARY_RE.match(line):
+            keep[index] = True  # tool notes are not matches
+    terms = _terms(job)
+    budget = max(BUDGET_MIN, BUDGET_SHARE * len(job.payload))
+    ranked: list[tuple[int, int, int, int]] = []  # (-score, group, unit index, start)
+    for gi, group in enumerate(groups):
+        if group.heading >= 0:
+            keep[group.heading] = True
+        for ui, (start, end) in enumerate(group.units):
+            if ui == 0 or ui == len(group.units) - 1:
+                _mark(keep, start, end)
+                continue
+            score = _score(body, start, end, terms)
+            if score > 0:
+                ranked.append((-score, gi, ui, start))
+    ranked.sort()
+    per_file: dict[int, int] = {}
+    spent = 0
+    for _neg, gi, ui, _start in ranked:
+        start, end = groups[gi].units[ui]
+        size = job.lines.end(end - 1) - job.lines.starts[start]
+        if per_file.get(gi, 0) >= PER_FILE_EXTRA or spent + size > budget:
+            continue
+        per_file[gi] = per_file.get(gi, 0) + 1
+        spent += size
+        _mark(keep, start, end)
+    ln.fill_small_gaps(job.lines, keep)
+    if all(keep):
+        return "search:nothing_to_omit"
+    describe = _describer(body, job.hint.key)
+    text, omitted = ln.render(job.lines, keep, describe)
+    return Result(text=text, omitted_ranges=omitted, strategy="search.by_file")
+
+
+def _mark(keep: list[bool], start: int, end: int) -> None:
+    for index in range(start, end):
+        keep[index] = True
+
+
+def _terms(job: Job) -> tuple[str, ...]:
+    pattern = commands.grep_pattern(job.hint.command) if job.hint.command else ""
+    return masks.query_terms(f"{pattern} {job.hint.query}")
+
+
+def _score(body: tuple[str, ...], start: int, end: int, terms: tuple[str, ...]) -> int:
+    score = 0
+    for index in range(start, end):
+        line = body[index]
+        low = line.lower()
+        score += 3 * sum(1 for term in terms if term in low)
+        if _KEYWORD_RE.search(line):
+            score += 1
+    return score
+
+
+def _parse(body: tuple[str, ...], subkind: str, lenient: bool) -> list[_Group]:
+    """File groups with their match units. A unit is a run of hit/context lines between separators."""
+    groups: list[_Group] = []
+    current: _Group | None = None
+    unit_start = -1
+
+    def close_unit(end: int) -> None:
+        nonlocal unit_start
+        if current is not None and unit_start >= 0:
+            current.units.append((unit_start, end))
+        unit_start = -1
+
+    contextual = any(line == "--" for line in body)
+    for index, line in enumerate(body):
+        path = _path_of(line, subkind, lenient)
+        if path is None:
+            if line == "--" or not line.strip():
+                close_unit(index)
+                if not line.strip() and subkind == "search.rg_heading":
+                    current = None
+                continue
+            if subkind == "search.rg_heading" and shapes.looks_like_path(line.strip(), lenient=True):
+                close_unit(index)
+                current = _Group(path=line.strip(), units=[], heading=index)
+                groups.append(current)
+            else:
+                close_unit(index)
+            continue
+        if current is None or (path != current.path and current.heading < 0):
+            close_unit(index)
+            current = _Group(path=path, units=[])
+            groups.append(current)
+        if unit_start < 0:
+            unit_start = index
+        elif not contextual:
+            close_unit(index)
+            unit_start = index
+    close_unit(len(body))
+    return [group for group in groups if group.units]
+
+
+def _path_of(line: str, subkind: str, lenient: bool) -> str | None:
+    if subkind in ("search.rg_heading", "search.lines"):
+        return "" if shapes.NUM_HIT_RE.match(line) else None
+    found = shapes.hit_path(line, lenient=lenient)
+    return found[0] if found else None
+
+
+def _describer(body: tuple[str, ...], key: str) -> ln.Describe:
+    def describe(a: int, b: int) -> str:
+        hits = context = 0
+        files: list[str] = []
+        for index in range(a, b):
+            found = shapes.hit_path(body[index], lenient=True)
+            sep = found[2] if found else (shapes.NUM_HIT_RE.match(body[index]) or [None, None, ""])[2]
+            if sep == ":":
+                hits += 1
+            elif body[index].strip() and body[index] != "--":
+                context += 1
+            if found and (not files or files[-1] != found[0]):
+                files.append(found[0])
+        parts = [f"{hits} match{'es' if hits != 1 else ''}"]
+        if context:
+            parts.append(f"{context} context")
+        if len(files) > 1:
+            parts.append(f"{len(files)} files")
+        return ln.receipt(a, b, key, ", ".join(parts))
+
+    return describe
