@@ -161,3 +161,13 @@ def test_json_string_values_that_read_as_errors_are_probed() -> None:
     assert p.found_in(json.dumps(doc, separators=(",", ":")))  # escaped form in minified JSON
     assert p.found_in("build | error[E0308]: mismatched types\n  --> src/a.rs:3:9")  # raw form
     assert "errline" not in {q.kind for q in probes.extract(json.dumps({"error_count": 0, "errors": []}))}
+
+
+def test_score_as_dict_is_json_ready() -> None:
+    sample = Sample("logs/t", "logs", LOG, "Bash", "cat x.log")
+    s = scoring.score(
+        sample, "x", "", AnyMarker(False), seconds=0.5, reference_tokens=10, sample_probes=probes.extract(LOG)
+    )
+    d = json.loads(json.dumps(s.as_dict()))
+    assert d["probes"]["errline"] == {"lost": 1} and d["lost_error_lines"] == 1
+    assert "quantity: 12ms" in d["lost_probe_examples"]
