@@ -61,7 +61,7 @@ def _fraction(lines: list[str], predicate: Callable[[str], object]) -> float:
 
 def _json(payload: str) -> str:
     stripped = payload.strip()
-    if not stripped or stripped[0] not in "[{" or stripped[-1] not in "]}":
+    if not stripped or stripped[0] not in "[{":
         return ""
     status, value = json_raw.parse(stripped)
     if status == "dups":
@@ -73,7 +73,9 @@ def _json(payload: str) -> str:
                 return "json.array_of_objects"
             return "json.array"
         return "json.object"
-    rows = [line for line in stripped.split("\n") if line.strip()]
+    rows = [line for line in stripped.split("\n", 2000)[:2000] if line.strip()]
+    if len(rows) >= 20 and _fraction(rows, shapes.PRETTY_JSON_LINE_RE.fullmatch) >= 0.95:
+        return "json.fragment"  # pretty JSON cut by the client (Codex middle-truncation): not parseable
     if len(rows) >= 2 and all(row.lstrip()[:1] == "{" for row in rows[:50]):
         parsed = [json_raw.parse(row.strip()) for row in rows[:50]]
         if all(status == "ok" and isinstance(value, dict) for status, value in parsed):

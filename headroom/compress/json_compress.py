@@ -49,6 +49,10 @@ def compress(job: Job) -> Produced:
     lead = len(payload) - len(payload.lstrip())
     if job.detection.subkind == "json.lines":
         return _json_lines(job, stripped, lead)
+    if job.detection.subkind == "json.fragment":
+        # JSON strings never hold a raw line break, so every newline and the indentation around it lies
+        # outside strings: joining the stripped lines keeps every value, even of a truncated document.
+        return _lossless("".join(line.strip() for line in stripped.split("\n")), payload, "json.fragment_join")
     status, value = json_raw.parse(stripped)
     if status == "invalid":
         return "json:invalid"

@@ -90,7 +90,7 @@ def test_real_outputs_honour_the_contract() -> None:
         ("grep -rn 'def ' /usr/lib/python3.11/email", "search"),
         ("grep -n -A1 ERROR logs/build.log", "search"),
         ("git diff", "diff"),
-        ("cat data/users.json", "text"),  # Codex cut the middle out: no longer valid JSON
+        ("cat data/users.json", "json"),  # Codex cut the middle out: a JSON fragment
         ("git log --stat -n 20", "text"),
     ],
 )

@@ -240,3 +240,14 @@ def test_wrapped_text_is_compressed_inside_valid_json() -> None:
     for start, end in result.omitted_ranges:
         omitted = json.loads(f'"{text[start:end]}"')  # a range of the escaped source is whole lines
         assert omitted.strip("\n") and omitted.strip("\n") in log
+
+
+def test_truncated_pretty_json_fragment_is_joined_losslessly() -> None:
+    whole = samples.users_json(rows=80)
+    cut = whole[:3000] + "…4242 tokens truncated…" + whole[-3000:]
+    outcome = compress_text(cut, HINT)
+    assert outcome.detection.subkind == "json.fragment"
+    result = outcome.result
+    assert result is not None and result.lossless and result.strategy == "json.fragment_join"
+    assert result.text == "".join(line.strip() for line in cut.split("\n"))
+    assert result.text.replace(" ", "") == cut.replace(" ", "").replace("\n", "")
