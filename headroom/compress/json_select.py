@@ -149,7 +149,7 @@ def _structure(rows: list[dict[str, Any]], add: Add) -> None:
             if key in rare and key not in done:
                 done.add(key)
                 add(index, f"rare key {key}")
-        for key in usual - row.keys():
+        for key in sorted(usual - row.keys()):  # sorted: set order would depend on the hash seed
             if f"-{key}" not in done:
                 done.add(f"-{key}")
                 add(index, f"missing {key}")
