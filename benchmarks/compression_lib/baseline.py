@@ -14,6 +14,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -63,8 +64,12 @@ def _run(cmd: list[str], timeout: float, env: dict[str, str] | None = None) -> s
         raise BaselineUnavailableError(f"{cmd[0]} {cmd[1] if len(cmd) > 1 else ''}: {exc}") from exc
 
 
-def _tail(text: str, lines: int = 3) -> str:
-    return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
+def _tail(text: str, limit: int = 240) -> str:
+    """The gist of a tool's stderr: its last ERROR line (else its last line), shortened."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("ERROR")]
+    gist = (errors or lines or ["no output"])[-1]
+    return gist if len(gist) <= limit else gist[: limit - 1] + "…"
 
 
 def ensure_venv(version: str, log: Callable[[str], None]) -> Path:
@@ -83,6 +88,7 @@ def ensure_venv(version: str, log: Callable[[str], None]) -> Path:
         pip = [str(_python(root)), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
         done = _run([*pip, f"headroom-ai=={version}"], INSTALL_TIMEOUT)
         if done.returncode != 0:
+            shutil.rmtree(root, ignore_errors=True)
             raise BaselineUnavailableError(f"pip install headroom-ai=={version} failed: {_tail(done.stderr)}")
         stamp.write_text(version)
         return _python(root)

@@ -12,7 +12,9 @@ but a receipt covers it (see ``scoring.Recovery``), and *lost* otherwise.
 JSON inputs: a compressor may legitimately re-shape JSON (minify, tabulate), so there ``key=number``
 probes come from numeric leaves whose literal occurs exactly once in the original (at least three
 characters long), and count as retained when the output holds the key name and that literal as a
-whole token.
+whole token. Error lines of JSON inputs are records with an error/warn ``level`` (retained when the
+compact record is in the output, or all its string and number values share one output line) and
+string values that read as error lines (retained raw or JSON-escaped on one line).
 """
 
 from __future__ import annotations
@@ -53,11 +55,27 @@ class Probe:
     text: str  # the verbatim string looked for
     spans: tuple[int, ...]  # start offsets of its occurrences in the original (first MAX_SPANS)
     key: str = ""  # JSON kv probes: the key that must also appear
+    parts: tuple[str, ...] = ()  # JSON error records/strings: all of these on one output line also counts
 
     def found_in(self, output: str) -> bool:
         if self.key:
             return self.key in output and _token(self.text).search(output) is not None
-        return self.text in output
+        if self.text in output:
+            return True
+        return bool(self.parts) and _on_one_line(self.parts, output)
+
+
+def _on_one_line(parts: tuple[str, ...], output: str) -> bool:
+    longest = max(parts, key=len)
+    at = output.find(longest)
+    while at >= 0:
+        start = output.rfind("\n", 0, at) + 1
+        end = output.find("\n", at)
+        line = output[start : end if end >= 0 else len(output)]
+        if all(p in line for p in parts):
+            return True
+        at = output.find(longest, at + 1)
+    return False
 
 
 def _token(literal: str) -> re.Pattern[str]:
@@ -154,6 +172,43 @@ def _json_kv(text: str, docs: list[Any]) -> Iterator[Probe]:
             yield Probe("kv", literal, starts, key=key)
 
 
+_LEVEL_KEYS = ("level", "severity", "levelname", "lvl")
+_BAD_LEVELS = ("error", "err", "warn", "warning", "fatal", "critical")
+
+
+def _escaped(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)[1:-1]
+
+
+def _record_probe(text: str, record: dict[str, Any]) -> Probe:
+    """An error/warn log record: verbatim (compact JSON) or every scalar value on one output line."""
+    parts = tuple(
+        _escaped(v) if isinstance(v, str) else json.dumps(v)
+        for v in record.values()
+        if (isinstance(v, str) and v) or (isinstance(v, int | float) and not isinstance(v, bool))
+    )
+    compact = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+    anchor = max(parts, key=len) if parts else compact
+    return Probe("errline", compact, _spans(text, compact) or _spans(text, anchor) or (0,), parts=parts)
+
+
+def _json_errors(text: str, docs: list[Any]) -> Iterator[Probe]:
+    """Error/warn records (objects with a level key) and string values that read as error lines."""
+    stack: list[Any] = list(docs)
+    while stack:
+        node = stack.pop(0)
+        if isinstance(node, dict):
+            level = next((node[k] for k in _LEVEL_KEYS if isinstance(node.get(k), str)), "")
+            if level.lower() in _BAD_LEVELS:
+                yield _record_probe(text, node)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and _ERRLINE.search(node):
+            esc = _escaped(node)
+            yield Probe("errline", node, _spans(text, esc) or (0,), parts=(esc,))
+
+
 def extract(text: str) -> list[Probe]:
     """All probes of ``text``, de-duplicated, capped per kind (spread evenly), in kind order."""
     by_kind: dict[str, dict[str, Probe]] = {k: {} for k in PROBE_KINDS}
@@ -166,9 +221,12 @@ def extract(text: str) -> list[Probe]:
     if docs is not None:
         for p in _json_kv(text, docs):
             by_kind["kv"].setdefault(f"{p.key}={p.text}", p)
-    for line, start in _error_lines(text):
-        if line not in by_kind["errline"]:
-            by_kind["errline"][line] = Probe("errline", line, _spans(text, line) or (start,))
+        for p in _json_errors(text, docs):
+            by_kind["errline"].setdefault(p.text, p)
+    else:
+        for line, start in _error_lines(text):
+            if line not in by_kind["errline"]:
+                by_kind["errline"][line] = Probe("errline", line, _spans(text, line) or (start,))
     out: list[Probe] = []
     for kind in PROBE_KINDS:
         items = sorted(by_kind[kind].values(), key=lambda p: p.spans[0] if p.spans else 0)

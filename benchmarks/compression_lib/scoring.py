@@ -123,6 +123,7 @@ class Score:
             "probes": {kind: dict(counts) for kind, counts in sorted(self.probes.items())},
             "lost_error_lines": self.lost_errline_count,
             "lost_error_line_examples": self.lost_errlines,
+            "lost_probe_examples": self.lost_examples,
             "needles": [{"question": q, "answer": a, "class": c} for q, a, c in self.needles],
         }
 

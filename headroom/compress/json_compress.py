@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from headroom import tokens
-from headroom.compress import json_raw, json_select, json_table, masks
+from headroom.compress import json_raw, json_select, json_table, json_wrapped, masks
 from headroom.compress.base import Result, marker
 from headroom.compress.job import Job, Produced
 from headroom.compress.json_table import Table
@@ -28,6 +28,7 @@ SLACK = 1.25  # lossless output within SLACK × budget is kept whole
 HEAD_ROWS = 3
 TAIL_ROWS = 2
 RECEIPT_TOKENS = 30
+SAMPLE_BLOCK = 3  # evenly spread samples come as runs of rows: fewer receipts per kept row
 
 
 @dataclass(slots=True)
@@ -44,15 +45,21 @@ def compress(job: Job) -> Produced:
     lead = len(payload) - len(payload.lstrip())
     if job.detection.subkind == "json.lines":
         return _json_lines(job, stripped, lead)
+    if job.detection.subkind == "json.fragment":
+        # JSON strings never hold a raw line break, so every newline and the indentation around it lies
+        # outside strings: joining the stripped lines keeps every value, even of a truncated document.
+        return _lossless("".join(line.strip() for line in stripped.split("\n")), payload, "json.fragment_join")
     status, value = json_raw.parse(stripped)
     if status == "invalid":
         return "json:invalid"
-    minified = json_raw.minify(stripped)
     found = _tables(value, ()) if status == "ok" else []
     if not found:
-        return _lossless(minified, payload, "json.minify")
+        nested = json_wrapped.compress(job, value, stripped, lead) if status == "ok" else None
+        return nested or _lossless(json_raw.minify(stripped), payload, "json.minify")
     chars, est_tokens = _estimate(value, found)
-    if chars > 0.9 * len(minified):  # close call: decide on exact tokens
+    at_least = len(stripped) - sum(stripped.count(ch) for ch in " \n\t\r")  # minified length is no shorter
+    if chars > 0.9 * at_least:  # not clearly smaller than the minified text: decide on exact tokens
+        minified = json_raw.minify(stripped)
         doc = _document(value, found)
         if tokens.count(doc) >= tokens.count(minified):
             return _lossless(minified, payload, "json.minify")
@@ -143,9 +150,9 @@ def _lossy(job: Job, value: Any, found: list[_Found], budget: int, *, stripped: 
     if projected and est_tokens <= SLACK * budget:
         return Result(text=_document(value, found), omitted_ranges=_merge(omitted), strategy="json.table+projection")
     ratio = est_tokens / max(1, chars)
-    terms = masks.query_terms(job.hint.query)
-    bodies: list[list[str]] = []
     total_rows = sum(len(item.table.rows) for item in found) or 1
+    terms = masks.distinctive(masks.query_terms(job.hint.query), stripped, total_rows)
+    bodies: list[list[str]] = []
     for item in found:
         share = budget * len(item.table.rows) / total_rows
         spans = _row_spans(stripped, item.path, lead)
@@ -167,12 +174,11 @@ def _project(job: Job, found: list[_Found], stripped: str, lead: int, omitted: l
         if not bulky:
             continue
         done = True
-        names = {column.path[0] for column in bulky}
+        names = [column.path[0] for column in bulky]
         spans = json_raw.element_spans(stripped, item.path)
-        for start, _end in spans:
-            for key, (value_start, value_end) in json_raw.key_spans(stripped, start).items():
-                if key in names:
-                    omitted.append((value_start + lead, value_end + lead))
+        for (start, end), row in zip(spans, table.rows, strict=True):
+            for value_start, value_end in json_raw.value_spans(stripped, start, end, row, names).values():
+                omitted.append((value_start + lead, value_end + lead))
         for column in bulky:
             sample = next((v for row in table.rows if isinstance(v := row.get(column.path[0]), str)), "")
             count = sum(1 for row in table.rows if column.path[0] in row)
@@ -200,9 +206,10 @@ def _select_rows(table: Table, budget: float, ratio: float, *, terms: tuple[str,
     step = max(1, total // SAMPLE_ROWS)
     sampled = [len(line(i)) * ratio + 1 for i in range(0, total, step)]
     average = sum(sampled) / max(1, len(sampled))
-    extra = int(max(0.0, budget - spent) // (average + RECEIPT_TOKENS))
-    for n in range(1, extra + 1):
-        keep.add(round(n * (total - 1) / (extra + 1)))
+    blocks = int(max(0.0, budget - spent) // (SAMPLE_BLOCK * average + RECEIPT_TOKENS))
+    for n in range(1, blocks + 1):
+        first = round(n * (total - SAMPLE_BLOCK) / (blocks + 1))
+        keep.update(range(first, min(total, first + SAMPLE_BLOCK)))
     out: list[str] = []
     index = 0
     while index < total:
@@ -256,7 +263,7 @@ def _json_lines(job: Job, stripped: str, lead: int) -> Produced:
         return Result(text=doc, omitted_ranges=(), strategy="json.lines_table")
     omitted: list[tuple[int, int]] = []
     ratio = doc_tokens / max(1, len(doc))
-    terms = masks.query_terms(job.hint.query)
+    terms = masks.distinctive(masks.query_terms(job.hint.query), stripped, len(rows))
     body = _select_rows(table, budget, ratio, terms=terms, key=job.hint.key, spans=spans, omitted=omitted)
     text = _document(rows, found, [body]).replace("JSON array", "JSON lines", 1)
     return Result(text=text, omitted_ranges=_merge(omitted), strategy="json.lines_table+rows")

@@ -78,13 +78,13 @@ def minify(text: str) -> str:
     return "".join(parts)
 
 
-def dump(value: Any, pipe_safe: bool = False) -> str:
+def dump(value: Any) -> str:
     """Compact JSON of a parsed value (numbers as originally spelled)."""
     if isinstance(value, str):
         out = json.dumps(value, ensure_ascii=False)
         if _LINE_BREAKS_RE.search(out):
             out = _LINE_BREAKS_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
-        return out.replace("|", "\\u007c") if pipe_safe else out
+        return out
     if isinstance(value, Num):
         return value.text
     if value is True:
@@ -93,10 +93,12 @@ def dump(value: Any, pipe_safe: bool = False) -> str:
         return "false"
     if value is None:
         return "null"
+    if isinstance(value, int | float):  # values not parsed by ``parse`` (plain Python numbers)
+        return json.dumps(value)
     if isinstance(value, list):
-        return "[" + ",".join(dump(item, pipe_safe) for item in value) + "]"
+        return "[" + ",".join(dump(item) for item in value) + "]"
     if isinstance(value, dict):
-        return "{" + ",".join(dump(k, pipe_safe) + ":" + dump(v, pipe_safe) for k, v in value.items()) + "}"
+        return "{" + ",".join(dump(k) + ":" + dump(v) for k, v in value.items()) + "}"
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
@@ -105,35 +107,41 @@ _DECODER = json.JSONDecoder()
 _WS_RE = re.compile(r"[ \t\n\r]*")
 
 
+_WS_CHARS = frozenset(" \t\n\r")
+
+
 def _ws(text: str, index: int) -> int:
-    match = _WS_RE.match(text, index)
-    return match.end() if match else index
-
-
-def _value_end(text: str, index: int) -> int:
-    return _DECODER.raw_decode(text, index)[1]
+    if index < len(text) and text[index] in _WS_CHARS:
+        match = _WS_RE.match(text, index)
+        return match.end() if match else index
+    return index
 
 
 def _members(text: str, index: int) -> list[tuple[str | int, int, int]]:
     """``(key or position, value start, value end)`` of the object or array starting at ``index``."""
     opener = text[index]
     closer = "}" if opener == "{" else "]"
+    decode = _DECODER.raw_decode
     out: list[tuple[str | int, int, int]] = []
     index = _ws(text, index + 1)
     position = 0
-    while index < len(text) and text[index] != closer:
+    size = len(text)
+    while index < size and text[index] != closer:
         name: str | int = position
         if opener == "{":
-            name, index = _DECODER.raw_decode(text, index)
-            index = _ws(text, index) + 1  # the colon
-            index = _ws(text, index)
-        end = _value_end(text, index)
+            name, index = decode(text, index)
+            index = _ws(text, _ws(text, index) + 1)  # past the colon
+        end = decode(text, index)[1]
         out.append((name, index, end))
         position += 1
         index = _ws(text, end)
-        if index < len(text) and text[index] == ",":
+        if index < size and text[index] == ",":
             index = _ws(text, index + 1)
     return out
+
+
+def skip_ws(text: str, index: int) -> int:
+    return _ws(text, index)
 
 
 def element_spans(text: str, path: tuple[str | int, ...]) -> list[tuple[int, int]]:
@@ -152,3 +160,24 @@ def element_spans(text: str, path: tuple[str | int, ...]) -> list[tuple[int, int
 def key_spans(text: str, start: int) -> dict[str, tuple[int, int]]:
     """Value spans by key of the object starting at ``start``."""
     return {str(name): (s, e) for name, s, e in _members(text, start)}
+
+
+def value_spans(text: str, start: int, end: int, row: dict[str, Any], names: list[str]) -> dict[str, tuple[int, int]]:
+    """Spans of the values of top-level ``names`` in the object ``text[start:end]`` (parsed as ``row``).
+
+    A key spelled once in the object's text is found directly; otherwise the members are scanned.
+    """
+    out: dict[str, tuple[int, int]] = {}
+    for name in names:
+        if name not in row:
+            continue
+        quoted = json.dumps(name, ensure_ascii=False)
+        at = text.find(quoted, start, end)
+        if at < 0 or text.find(quoted, at + 1, end) >= 0:
+            return {k: v for k, v in key_spans(text, start).items() if k in names and k in row}
+        colon = _ws(text, at + len(quoted))
+        if text[colon : colon + 1] != ":":
+            return {k: v for k, v in key_spans(text, start).items() if k in names and k in row}
+        value_start = _ws(text, colon + 1)
+        out[name] = (value_start, _DECODER.raw_decode(text, value_start)[1])
+    return out

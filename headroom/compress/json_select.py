@@ -12,12 +12,14 @@ summarised in the header so dropping rows never hides how many there were.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter
+from itertools import accumulate
 from typing import Any
 
 from headroom.compress import masks
 from headroom.compress.json_raw import Num, dump
-from headroom.compress.json_table import MISSING, Column, Table, cell, get
+from headroom.compress.json_table import MISSING, Column, Table, cell
 
 FAILURE_RE = re.compile(
     r"\b(?:errors?|fail(?:ed|ure|ing|s)?|fatal|exception|panic(?:ked)?|time[d ]?out|timeout|denied|refused|"
@@ -25,6 +27,7 @@ FAILURE_RE = re.compile(
     r"oom(?:killed)?|killed|traceback|unavailable)\b",
     re.IGNORECASE,
 )
+_SPACE_RE = re.compile(r"\s")
 MUST_CAP = 40
 PER_COLUMN = 3
 ROBUST_Z = 6.0
@@ -43,7 +46,7 @@ def must_keep(table: Table, terms: tuple[str, ...]) -> dict[int, str]:
 
     rows = table.rows
     for column in table.columns:
-        values = [get(row, column.path) for row in rows]
+        values = table.values(column)
         _failures(column, values, add)
         _rare(column, values, add)
         _outliers(column, values, add)
@@ -64,29 +67,36 @@ Add = Any  # Callable[[int, str], None]
 
 
 def _failures(column: Column, values: list[Any], add: Add) -> None:
+    texts = [(index, value) for index, value in enumerate(values) if isinstance(value, str)]
+    joined = "\x00".join(value for _index, value in texts)  # one scan for the whole column
+    offsets = list(accumulate((len(value) + 1 for _index, value in texts[:-1]), initial=0))
     seen: set[str] = set()
-    for index, value in enumerate(values):
-        if isinstance(value, str) and FAILURE_RE.search(value):
-            shape = masks.mask(value)[:80]
-            if shape not in seen and len(seen) < PER_COLUMN * 2:
-                seen.add(shape)
-                add(index, f"{column.name}={cell(value)[:40]}")
+    last = -1
+    for match in FAILURE_RE.finditer(joined):
+        position = bisect_right(offsets, match.start()) - 1
+        if position == last:
+            continue
+        last = position
+        index, value = texts[position]
+        shape = masks.mask(value)[:80]
+        if shape not in seen and len(seen) < PER_COLUMN * 2:
+            seen.add(shape)
+            add(index, f"{column.name}={cell(value)[:40]}")
 
 
 def _rare(column: Column, values: list[Any], add: Add) -> None:
-    present = [dump(v) for v in values if v is not MISSING]
-    counts = Counter(present)
-    if len(values) < 10 or len(counts) > CATEGORICAL_MAX or len(counts) < 2:
+    if len(values) < 10 or any(isinstance(v, list | dict) for v in values):
+        return
+    keys = [(type(v), v) if v is not MISSING else None for v in values]
+    counts = Counter(key for key in keys if key is not None)
+    if len(counts) > CATEGORICAL_MAX or len(counts) < 2:
         return
     limit = max(1, len(values) // 50)
-    rare = {value for value, n in counts.items() if n <= limit}
-    done: set[str] = set()
-    for index, value in enumerate(values):
-        if value is MISSING:
-            continue
-        text = dump(value)
-        if text in rare and text not in done:
-            done.add(text)
+    rare = {key for key, n in counts.items() if n <= limit}
+    done: set[Any] = set()
+    for index, key in enumerate(keys):
+        if key in rare and key not in done:
+            done.add(key)
             add(index, f"rare {column.name}")
 
 
@@ -109,7 +119,10 @@ def _shapes(column: Column, values: list[Any], add: Add) -> None:
     texts = [(index, v) for index, v in enumerate(values) if isinstance(v, str)]
     if len(texts) < 10:
         return
-    shapes = [masks.mask(v) if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts]
+    joined = "\x00".join(v if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts)
+    shapes = masks.mask(joined).split("\x00")
+    if len(shapes) != len(texts):  # a value held a NUL itself: mask one by one
+        shapes = [masks.mask(v) if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts]
     counts = Counter(shapes)
     top = counts.most_common(1)[0][1]
     if top < 0.7 * len(texts):
@@ -136,7 +149,7 @@ def _structure(rows: list[dict[str, Any]], add: Add) -> None:
             if key in rare and key not in done:
                 done.add(key)
                 add(index, f"rare key {key}")
-        for key in usual - row.keys():
+        for key in sorted(usual - row.keys()):  # sorted: set order would depend on the hash seed
             if f"-{key}" not in done:
                 done.add(f"-{key}")
                 add(index, f"missing {key}")
@@ -146,11 +159,11 @@ def summaries(table: Table) -> list[str]:
     """``= status counts: ok ×212, failed ×37`` for low-cardinality string columns."""
     out: list[str] = []
     for column in table.columns:
-        values = [get(row, column.path) for row in table.rows]
-        present = [cell(v) for v in values if v is not MISSING and isinstance(v, (str, bool))]
-        counts = Counter(present)
-        if len(present) < 10 or not 2 <= len(counts) <= SUMMARY_MAX:
+        values = table.values(column)
+        counts = Counter(v for v in values if v is not MISSING and isinstance(v, str | bool))
+        if counts.total() < 10 or not 2 <= len(counts) <= SUMMARY_MAX:
             continue
+        counts = Counter({cell(value): n for value, n in counts.items()})
         shown = ", ".join(f"{value} ×{n}" for value, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         out.append(f"= {column.name} counts (all rows): {shown}")
     return out
@@ -162,12 +175,14 @@ def bulky_columns(table: Table) -> list[Column]:
     for column in table.columns:
         if len(column.path) != 1:
             continue
-        values = [get(row, column.path) for row in table.rows]
+        values = table.values(column)
         texts = [v for v in values if isinstance(v, str)]
         if len(texts) < 0.8 * len(values) or not texts:
             continue
-        average = sum(len(v) for v in texts) / len(texts)
-        opaque = sum(1 for v in texts if not any(ch.isspace() for ch in v) and not FAILURE_RE.search(v))
+        average = sum(map(len, texts)) / len(texts)
+        if average < BULKY_AVG_CHARS:
+            continue
+        opaque = sum(1 for v in texts if not _SPACE_RE.search(v) and not FAILURE_RE.search(v))
         if average >= BULKY_AVG_CHARS and opaque >= 0.95 * len(texts):
             out.append(column)
     return out

@@ -4,7 +4,6 @@ Format (documented in the output's first line of every table)::
 
     @table1 users: 260 objects, one per row; tab-separated JSON cells, bare text = string, empty = key absent
     = active: true                      <- constant column, present in every row with this value
-    = id: 0 +1 per row                  <- integer column in arithmetic progression
     name    email   roles   quota.cpu   ...   <- header; a.b = key b of the object under key a
     user0000    user0000@example.com    ["dev","qa"]    7   ...
 
@@ -12,14 +11,14 @@ A cell is a JSON value written compactly; a string is written bare unless that w
 surrounding spaces, control characters, or text that reads as a JSON literal/number/array/object), in
 which case it is JSON-quoted. An empty cell means the key is absent, so null, ``""`` and absent stay
 distinct. Column and row order are the original ones. Nested objects present in every row are flattened
-to dotted columns when no key contains a dot.
+to dotted columns (``quota.cpu``) when their keys are plain; a header name in JSON quotes is one literal
+key (``"b.c"`` is the key ``b.c``, never a path).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 from headroom.compress.json_raw import Num, dump
@@ -45,8 +44,16 @@ class Table:
     rows: list[dict[str, Any]]
     columns: list[Column]  # shown in the grid
     constants: list[tuple[Column, Any]] = field(default_factory=list)
-    sequences: list[tuple[Column, int, int]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # extra header lines (projections, counts)
+    _values: dict[tuple[str, ...], list[Any]] = field(default_factory=dict)
+    _cells: dict[tuple[type, Any], str] = field(default_factory=dict)
+
+    def values(self, column: Column) -> list[Any]:
+        """The column's value in every row (``MISSING`` where absent), computed once."""
+        found = self._values.get(column.path)
+        if found is None:
+            found = self._values[column.path] = [get(row, column.path) for row in self.rows]
+        return found
 
 
 def get(row: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -99,14 +106,13 @@ def _columns(rows: list[dict[str, Any]], prefix: tuple[str, ...], depth: int) ->
         path = (*prefix, key)
         values = [row.get(key, MISSING) for row in rows]
         nested = None
-        if depth < MAX_FLATTEN_DEPTH and "." not in key and all(isinstance(v, dict) and v for v in values):
-            subkeys = _keys(values)
-            if all("." not in sub for sub in subkeys):
-                nested = _columns(values, path, depth + 1)
+        flat = depth < MAX_FLATTEN_DEPTH and _plain(key) and all(isinstance(v, dict) and v for v in values)
+        if flat and all(_plain(sub) for sub in _keys(values)):
+            nested = _columns(values, path, depth + 1)
         if nested:
             out.extend(nested)
         else:
-            out.append(Column(".".join(path) if depth else key, path))
+            out.append(Column(".".join(path) if depth else _key_name(key), path))
     names = [column.name for column in out]
     if len(set(names)) != len(names):
         return None
@@ -116,17 +122,13 @@ def _columns(rows: list[dict[str, Any]], prefix: tuple[str, ...], depth: int) ->
 def _hoist(table: Table) -> None:
     keep: list[Column] = []
     for column in table.columns:
-        values = [get(row, column.path) for row in table.rows]
+        values = table.values(column)
         if any(value is MISSING for value in values):
             keep.append(column)
             continue
         first = values[0]
         if all(value == first for value in values[1:]):
             table.constants.append((column, values[0]))
-            continue
-        sequence = _sequence(values)
-        if sequence is not None:
-            table.sequences.append((column, *sequence))
             continue
         keep.append(column)
     if keep:
@@ -135,33 +137,40 @@ def _hoist(table: Table) -> None:
         table.columns = [table.constants.pop()[0]] if table.constants else table.columns
 
 
-def _sequence(values: list[Any]) -> tuple[int, int] | None:
-    if not all(isinstance(v, Num) and v.is_int() and v.text == str(int(v.text)) for v in values):
-        return None
-    numbers = [int(v.text) for v in values]
-    step = numbers[1] - numbers[0]
-    if step == 0 or any(b - a != step for a, b in pairwise(numbers)):
-        return None
-    return numbers[0], step
-
-
 def header_lines(table: Table, ref: str, count: int | None = None) -> list[str]:
     rows = len(table.rows) if count is None else count
     title = f"{ref} {table.label}: " if table.label else f"{ref}: "
     out = [f"{title}{rows} objects, one per row; tab-separated JSON cells, bare text = string, empty = key absent"]
-    out.extend(f"= {_name(column.name)}: {cell(value) or dump(value)}" for column, value in table.constants)
-    out.extend(f"= {_name(column.name)}: {start} {step:+d} per row" for column, start, step in table.sequences)
+    out.extend(f"= {column.name}: {cell(value) or dump(value)}" for column, value in table.constants)
     out.extend(table.notes)
-    out.append(SEP.join(_name(column.name) for column in table.columns))
+    out.append(SEP.join(column.name for column in table.columns))
     return out
 
 
-def _name(name: str) -> str:
-    return cell(name) if name else '""'
+def _plain(key: str) -> bool:
+    """A key that can be written bare inside a dotted column name."""
+    return bool(key) and cell(key) == key and "." not in key and ": " not in key
+
+
+def _key_name(key: str) -> str:
+    """Header name of a top-level key: bare when plain, else JSON-quoted (a literal key, never a path)."""
+    return key if _plain(key) else dump(key)
 
 
 def row_line(table: Table, row: dict[str, Any]) -> str:
-    return SEP.join(cell(get(row, column.path)) for column in table.columns)
+    memo = table._cells
+    out: list[str] = []
+    for column in table.columns:
+        value = get(row, column.path)
+        if isinstance(value, str | Num):  # repeated values (statuses, regions) are rendered once
+            key = (type(value), value)
+            text = memo.get(key)
+            if text is None:
+                text = memo[key] = cell(value)
+            out.append(text)
+        else:
+            out.append(cell(value))
+    return SEP.join(out)
 
 
 def render(table: Table, ref: str) -> str:

@@ -121,7 +121,8 @@ def render(
             stop += 1
         out.append(describe(index, stop))
         end = lines.starts[stop - 1] + len(lines.raw[stop - 1])
-        omitted.append((lines.starts[index], end))
+        if end > lines.starts[index]:
+            omitted.append((lines.starts[index], end))
         index = stop
     return "\n".join(out), _merge(omitted)
 

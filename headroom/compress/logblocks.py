@@ -13,8 +13,10 @@ a number (``tests/x.py::test_y PASSED``, ``   Compiling foo v1.2.3``), so they s
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 
-_CONTINUATION_RE = re.compile(r"[ \t]+\S|\tat |Caused by: |\.\.\. \d+ more|goroutine \d+ \[")
+_CONTINUATION_START_RE = re.compile(r"\n(?:[ \t]+\S|Caused by: |\.\.\. \d+ more|goroutine \d+ \[)")
 _TRACEBACK_RE = re.compile(r"Traceback \(most recent call last\):")
 _CHAIN_RE = re.compile(r"(?:During handling of the above exception|The above exception was the direct cause)")
 _EXC_END_RE = re.compile(r"[\w.]+(?:Error|Exception|Interrupt|Exit|Warning)\b.*|[\w.]+: .*")
@@ -43,25 +45,31 @@ def units(body: tuple[str, ...], subkind: str) -> list[tuple[int, int]]:
 
 
 def _generic_units(body: tuple[str, ...], taken: list[bool]) -> list[tuple[int, int]]:
+    """Tracebacks, and lines followed by indented/stack continuation lines (found by one text scan)."""
+    text = "\n".join(body)
+    starts = list(accumulate((len(line) + 1 for line in body[:-1]), initial=0))
+    continued = {bisect_right(starts, m.start() + 1) - 1 for m in _CONTINUATION_START_RE.finditer(text)}
+    if body and _CONTINUATION_START_RE.match("\n" + body[0]):
+        continued.add(0)
+    tracebacks = [bisect_right(starts, m.start()) - 1 for m in _TRACEBACK_RE.finditer(text)]
     out: list[tuple[int, int]] = []
-    index, total = 0, len(body)
-    while index < total:
-        if taken[index]:
-            index += 1
-            continue
-        line = body[index]
-        if _TRACEBACK_RE.search(line):
+    total = len(body)
+    claimed = -1
+    for index in tracebacks:
+        if index > claimed and not taken[index]:
             end = _traceback_end(body, index)
-        elif line and not _CONTINUATION_RE.match(line):
-            end = index + 1
-            while end < total and not taken[end] and end - index < _MAX_UNIT and _CONTINUATION_RE.match(body[end]):
-                end += 1
-        else:
-            end = index + 1
-        if end - index > 1:
             out.append((index, end))
-        index = end
-    return out
+            claimed = end - 1
+    for index in sorted(continued):
+        anchor = index - 1
+        if anchor <= claimed or anchor < 0 or taken[anchor] or anchor in continued or not body[anchor]:
+            continue
+        end = index
+        while end < total and end in continued and not taken[end] and end - anchor < _MAX_UNIT:
+            end += 1
+        out.append((anchor, end))
+        claimed = end - 1
+    return sorted(out)
 
 
 def _traceback_end(body: tuple[str, ...], start: int) -> int:

@@ -113,6 +113,8 @@ def _keep_unit(body: tuple[str, ...], start: int, end: int, keep: list[bool]) ->
 
 def _keep_query(hint: Hint, body: tuple[str, ...], keep: list[bool]) -> None:
     terms = masks.query_terms(hint.query)
+    if terms:
+        terms = masks.distinctive(terms, "\n".join(body), len(body))
     if not terms:
         return
     found = 0
@@ -134,8 +136,17 @@ def _describer(levels: list[str], tpl: templates.Templates, hint: Hint) -> ln.De
         by_tpl = Counter(tpl.ids[a:b])
         common = [(tid, n) for tid, n in sorted(by_tpl.items(), key=lambda kv: (-kv[1], kv[0])) if n >= 2][:2]
         if common:
-            shown = "; ".join(f"×{n} {tpl.text(tid)}" for tid, n in common)
+            shown = "; ".join(f"×{n} {label(tid)}" for tid, n in common)
             detail = f"{detail}; {shown}" if detail else shown
         return ln.receipt(a, b, hint.key, detail)
+
+    labels: dict[int, str] = {}
+
+    def label(tid: int) -> str:
+        """A template is spelled out the first time a receipt names it, then referred to by its label."""
+        if tid in labels:
+            return labels[tid]
+        labels[tid] = f"T{len(labels) + 1}"
+        return f"{labels[tid]}={tpl.text(tid)}"
 
     return describe

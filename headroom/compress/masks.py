@@ -114,15 +114,36 @@ def mask(text: str) -> str:
     return _MASK_RE.sub(WILD, text)
 
 
-_WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{2,}")
+_WORD_RE = re.compile(r"[A-Za-z0-9_][\w.\-/@:]*[A-Za-z0-9_]")
+# fmt: off
+_STOP = frozenset({
+    "about", "all", "and", "any", "are", "be", "been", "but", "can", "check", "could", "did", "does", "done",
+    "each", "error", "errors", "every", "find", "for", "from", "get", "give", "got", "had", "happen", "happened",
+    "has", "have", "here", "how", "into", "is", "its", "let", "list", "look", "make", "may", "might", "must", "not",
+    "onto", "our", "out", "over", "per", "please", "see", "shall", "should", "show", "some", "tell", "than", "that",
+    "the", "their", "them", "then", "there", "they", "this", "under", "use", "using", "via", "warning", "was",
+    "were", "what", "when", "where", "which", "who", "why", "will", "with", "would", "you", "your",
+})
+# fmt: on
 
 
 def query_terms(query: str) -> tuple[str, ...]:
-    """Lower-cased distinctive words of a query (at least three characters), in a stable order."""
+    """Lower-cased distinctive words of a query (3+ characters, no stop words), in a stable order."""
     seen: dict[str, None] = {}
     for word in _WORD_RE.findall(query):
-        seen.setdefault(word.lower(), None)
+        low = word.lower()
+        if len(low) >= 3 and low not in _STOP:
+            seen.setdefault(low, None)
     return tuple(seen)
+
+
+def distinctive(terms: tuple[str, ...], text: str, lines: int, share: float = 0.05) -> tuple[str, ...]:
+    """The terms that occur in at most ``share`` of the lines (a term found everywhere selects nothing)."""
+    if not terms:
+        return ()
+    low = text.lower()
+    limit = max(3, int(share * lines))
+    return tuple(term for term in terms if 0 < low.count(term) <= limit)
 
 
 def matches_query(line: str, terms: tuple[str, ...]) -> bool:

@@ -12,11 +12,12 @@ a receipt nobody can redeem would be a silent drop.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from headroom import tokens
-from headroom.compress import diff, frames, json_compress, logs, prose, protect, search, table
+from headroom.compress import diff, frames, html, json_compress, logs, prose, protect, search, table
 from headroom.compress import lines as ln
 from headroom.compress.base import Hint, Result, marker
 from headroom.compress.detect import KINDS, Detection, classify
@@ -34,7 +35,7 @@ _COMPRESSORS: dict[str, Callable[[Job], Produced]] = {
     "diff": diff.compress,
     "table": table.compress,
     "code": prose.compress_code,
-    "html": prose.compress_html,
+    "html": html.compress,
     "text": prose.compress_text,
 }
 
@@ -46,7 +47,23 @@ class Outcome:
     reason: str  # "compressed" | "lossless" | "no_gain" | "not_compressible" | "error:<Type>" | …
 
 
-def fewer_tokens(candidate: str, original: str) -> bool:
+def compress_payload(payload: str, hint: Hint, lossy: bool) -> Produced:
+    """Detect and compress a bare payload (no frame): used for text nested inside JSON strings."""
+    kind, subkind = classify(payload, hint)
+    lines = ln.split(payload)
+    spans = protect.units(payload)
+    job = Job(payload, lines, Detection(kind, subkind, ""), hint, lossy, tuple(protect.line_spans(lines.starts, spans)))
+    produced = _COMPRESSORS.get(kind, prose.compress_text)(job)
+    if isinstance(produced, Result) and not protect.intact(payload, spans, produced.text):
+        return "protected_tag"
+    return produced
+
+
+# Python splits on these, o200k does not count them as whitespace: the bound would not hold.
+_SEPARATORS_RE = re.compile("[\x1c-\x1f]")
+
+
+def fewer_tokens(candidate: str, original: str, original_tokens: int | None = None) -> bool:
     """Exactly ``count(candidate) < count(original)``, usually without tokenising the original.
 
     o200k splits text into pieces before BPE, and a piece holds at most one whitespace-to-non-whitespace
@@ -54,7 +71,9 @@ def fewer_tokens(candidate: str, original: str) -> bool:
     candidate is already below that bound, the original need not be counted.
     """
     after = tokens.count(candidate)
-    if after < len(original.split()) - 1:
+    if original_tokens is not None:
+        return after < original_tokens
+    if not _SEPARATORS_RE.search(original) and after < len(original.split()) - 1:
         return True
     return after < tokens.count(original)
 
@@ -70,16 +89,27 @@ def _detect_frame(frame: frames.Frame, hint: Hint) -> Detection:
     return Detection(kind, subkind, frame.name)
 
 
-def compress_text(text: str, hint: Hint, *, lossy: bool = True, detection: Detection | None = None) -> Outcome:
-    """Compress one tool output; see the module docstring for the guarantees."""
+def compress_text(
+    text: str,
+    hint: Hint,
+    *,
+    lossy: bool = True,
+    detection: Detection | None = None,
+    original_tokens: int | None = None,
+) -> Outcome:
+    """Compress one tool output; see the module docstring for the guarantees.
+
+    ``original_tokens`` (optional) is ``tokens.count(text)`` when the caller already knows it; it spares
+    the token gate a second tokenisation of the input.
+    """
     fallback = detection or Detection("text", "text.unknown", "")
     try:
-        return _compress(text, hint, lossy, detection)
+        return _compress(text, hint, lossy, detection, original_tokens)
     except Exception as exc:  # fail open: the caller forwards the original
         return Outcome(fallback, None, f"error:{type(exc).__name__}")
 
 
-def _compress(text: str, hint: Hint, lossy: bool, detection: Detection | None) -> Outcome:
+def _compress(text: str, hint: Hint, lossy: bool, detection: Detection | None, known: int | None) -> Outcome:
     frame = frames.split(text)
     found = detection or _detect_frame(frame, hint)
     lossy = lossy and bool(hint.key)
@@ -106,7 +136,7 @@ def _compress(text: str, hint: Hint, lossy: bool, detection: Detection | None) -
     out_text = frame.prefix + head + produced.text + tail + frame.suffix
     if out_text == text:
         return Outcome(found, None, "unchanged")
-    if not fewer_tokens(out_text, text):
+    if not fewer_tokens(out_text, text, known):
         return Outcome(found, None, "no_gain")
     result = Result(out_text, ln.shift(produced.omitted_ranges, offset), produced.strategy)
     return Outcome(found, result, "lossless" if result.lossless else "compressed")

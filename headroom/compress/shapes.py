@@ -76,6 +76,13 @@ NPM_RE = re.compile(r"^(?:npm (?:ERR!|WARN|notice|error|warn)|yarn (?:install|ru
 LS_RE = re.compile(r"[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s")
 HEADER_WORD_RE = re.compile(r"[A-Z][A-Z0-9%()_/.-]*(?: [A-Z][A-Z0-9%()_/.-]*)?")
 
+# -- JSON ----------------------------------------------------------------------------------------
+# One line of pretty-printed JSON: an optional key, then a scalar or an opening/closing bracket.
+PRETTY_JSON_LINE_RE = re.compile(
+    r'\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?(?:"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null|[\[{]|[\]}])?\s*,?\s*'
+    r"|.*…\d+ tokens truncated….*"
+)
+
 # -- markup and code -------------------------------------------------------------------------------
 HTML_START_RE = re.compile(r"\s*(?:<!DOCTYPE html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
 HTML_TAG_RE = re.compile(r"</?(?:div|p|a|span|li|ul|td|tr|table|script|meta|link|section|nav|img|br|h[1-6])\b",

@@ -2,7 +2,7 @@
 
 Lossless step: padding goes. Runs of spaces between cells shrink to two spaces (one for ``ls -l``,
 whose columns are unambiguous by position), trailing spaces are dropped; the header stays, so columns
-remain readable. Lossy step: rows that are identical once ids, numbers and dates are masked collapse to
+remain readable. Lossy step: rows that are identical once every cell holding a digit is masked collapse to
 their first and last occurrence with a counted receipt; rows with a rare value (``CrashLoopBackOff``
 among ``Running``) have a template of their own and so always stay.
 """
@@ -17,11 +17,10 @@ from headroom.compress import masks
 from headroom.compress.base import Result
 from headroom.compress.job import Job, Produced
 
-_PAD_RE = re.compile(r"(?<=\S) {2,}(?=\S)")
-_LS_PAD_RE = re.compile(r" {2,}")
-_TRAIL_RE = re.compile(r"[ \t]+$", re.MULTILINE)
-_ID_RE = re.compile(r"\b(?=[\w.-]*\d)[\w.-]{5,}\b")  # pod suffixes, container ids, versions
-_FIRST_FIELD_RE = re.compile(r"^\S+")
+_PAD_RE = re.compile(r"  +")
+_TRAIL_RE = re.compile(r"[ \t]+(?=\n|\Z)")
+_TOKEN_RE = re.compile(r"(?<!\S)[^\s\d]*\d\S*")  # a cell holding a digit: sizes, dates, ids, numbered names
+_FIRST_FIELD_RE = re.compile(r"^\S+", re.MULTILINE)
 MIN_GROUP = 3  # a template needs this many rows before it collapses
 
 
@@ -37,9 +36,10 @@ def compress(job: Job) -> Produced:
     if len(short) != len(job.lines):
         return "table:line_mismatch"
     body = short.raw
-    rows = [masks.mask(_ID_RE.sub(masks.WILD, line)) for line in body]
+    masked = _TOKEN_RE.sub(masks.WILD, squeezed)
     if job.detection.subkind in ("table.kubectl", "table.docker"):
-        rows = [_FIRST_FIELD_RE.sub(masks.WILD, row, count=1) for row in rows]  # the name is an identity
+        masked = _FIRST_FIELD_RE.sub(masks.WILD, masked)  # the name is an identity
+    rows = masked.split("\n")
     counts = Counter(rows)
     seen: Counter[str] = Counter()
     last = {row: index for index, row in enumerate(rows)}
@@ -67,7 +67,5 @@ def compress(job: Job) -> Produced:
 
 
 def _squeeze(text: str, single: bool) -> str:
-    text = _TRAIL_RE.sub("", text)
-    if single:
-        return _LS_PAD_RE.sub(" ", text)
-    return _PAD_RE.sub("  ", text)
+    text = _PAD_RE.sub(" " if single else "  ", text)  # first: later runs are short and cheap to test
+    return _TRAIL_RE.sub("", text)

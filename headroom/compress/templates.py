@@ -11,10 +11,12 @@ Clustering follows input order only, so the result is deterministic.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from headroom.compress.masks import ERROR, WARN, WILD
 
+_STAMP_RE = re.compile(r"<\*>T<\*>(?:Z|[+-]<\*>)?")  # a masked ISO timestamp reads better as one <*>
 SIMILARITY = 0.6
 MAX_CLUSTERS_PER_GROUP = 64
 
@@ -26,7 +28,7 @@ class Templates:
     counts: list[int] = field(default_factory=list)
 
     def text(self, tid: int, limit: int = 110) -> str:
-        joined = " ".join(self.texts[tid])
+        joined = _STAMP_RE.sub(WILD, " ".join(self.texts[tid]))
         return joined if len(joined) <= limit else joined[: limit - 1] + "…"
 
 

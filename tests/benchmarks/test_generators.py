@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 
 import blake3
@@ -13,7 +14,10 @@ from fixtures.compression import needles
 from fixtures.compression.generators import GENERATORS, Generator, generate, generate_quick
 from fixtures.compression.sample import CATEGORIES, MAX_BYTES, MIN_BYTES, Sample, fill
 
-FULL = generate()
+
+@functools.cache
+def _full() -> tuple[Sample, ...]:
+    return tuple(generate())
 
 
 def test_generation_is_deterministic() -> None:
@@ -22,22 +26,22 @@ def test_generation_is_deterministic() -> None:
 
 
 def test_every_synthetic_category_is_covered() -> None:
-    assert {s.category for s in FULL} == set(CATEGORIES) - {"real"}
+    assert {s.category for s in _full()} == set(CATEGORIES) - {"real"}
 
 
 def test_full_corpus_sizes_are_between_1_and_200_kb() -> None:
-    sizes = [s.size for s in FULL]
+    sizes = [s.size for s in _full()]
     assert all(MIN_BYTES <= n <= MAX_BYTES for n in sizes), [
-        s.name for s in FULL if not MIN_BYTES <= s.size <= MAX_BYTES
+        s.name for s in _full() if not MIN_BYTES <= s.size <= MAX_BYTES
     ]
     assert max(sizes) > 150_000
     assert min(sizes) < 3_000
 
 
 def test_names_are_unique_and_prefixed_by_category() -> None:
-    names = [s.name for s in FULL]
+    names = [s.name for s in _full()]
     assert len(set(names)) == len(names)
-    assert all(s.name.startswith(s.category + "/") for s in FULL)
+    assert all(s.name.startswith(s.category + "/") for s in _full())
 
 
 def test_hints_carry_tool_command_and_ccr_key() -> None:
@@ -48,7 +52,7 @@ def test_hints_carry_tool_command_and_ccr_key() -> None:
 
 
 def test_json_samples_parse_as_json_or_json_lines() -> None:
-    for s in (x for x in FULL if x.category == "json"):
+    for s in (x for x in _full() if x.category == "json"):
         assert probes.parse_json(s.text) is not None, s.name
 
 
@@ -61,7 +65,7 @@ def _needle_line(s: Sample, answer: str) -> str:
 
 def test_needles_are_unique_and_not_on_error_lines() -> None:
     planted = 0
-    for s in FULL:
+    for s in _full():
         for n in s.needles:
             planted += 1
             assert s.text.count(n.answer) == 1, (s.name, n.answer)
@@ -76,7 +80,7 @@ def test_needles_are_unique_and_not_on_error_lines() -> None:
 def test_needles_are_not_always_at_the_edges() -> None:
     """Needles land in the middle of outputs too, not only in the first or last tenth."""
     middle = 0
-    for s in FULL:
+    for s in _full():
         for n in s.needles:
             if 0.1 < s.text.index(n.answer) / len(s.text) < 0.9:
                 middle += 1

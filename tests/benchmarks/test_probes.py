@@ -136,3 +136,38 @@ def test_identity_retains_everything_and_empty_output_loses_everything(lines: li
         assert p.spans and all(text.startswith(p.text, s) for s in p.spans if not p.key)
         assert scoring.classify(p.found_in(""), p.spans, AnyMarker(False)) == LOST
         assert scoring.classify(False, p.spans, everything) == RECOVERABLE
+
+
+def test_json_error_records_survive_a_row_rewrite_but_not_a_drop() -> None:
+    rows = [
+        {"ts": "2025-03-04T10:00:01Z", "level": "info", "msg": "ok", "ms": 12},
+        {"ts": "2025-03-04T10:00:02Z", "level": "warn", "msg": 'slow "db"', "ms": 934},
+        {"ts": "2025-03-04T10:00:03Z", "level": "info", "msg": "ok", "ms": 15},
+    ]
+    ndjson = "\n".join(json.dumps(r, separators=(",", ":")) for r in rows)
+    (p,) = [p for p in probes.extract(ndjson) if p.kind == "errline"]
+    assert p.text == ndjson.splitlines()[1] and p.spans == (ndjson.index(p.text),)
+    assert p.found_in(ndjson)
+    assert p.found_in('ts\tlevel\tmsg\tms\n2025-03-04T10:00:02Z\twarn\tslow \\"db\\"\t934\n')
+    assert not p.found_in("2025-03-04T10:00:02Z\twarn\n934\n")  # values split across lines
+    assert not p.found_in("ts\tlevel\tmsg\tms\n[… 1 row omitted]\n")
+
+
+def test_json_string_values_that_read_as_errors_are_probed() -> None:
+    doc = {"jobs": [{"name": "build", "log": "error[E0308]: mismatched types\n  --> src/a.rs:3:9"}, {"log": "ok"}]}
+    pretty = json.dumps(doc, indent=2)
+    (p,) = [p for p in probes.extract(pretty) if p.kind == "errline"]
+    assert p.text.startswith("error[E0308]")
+    assert p.found_in(json.dumps(doc, separators=(",", ":")))  # escaped form in minified JSON
+    assert p.found_in("build | error[E0308]: mismatched types\n  --> src/a.rs:3:9")  # raw form
+    assert "errline" not in {q.kind for q in probes.extract(json.dumps({"error_count": 0, "errors": []}))}
+
+
+def test_score_as_dict_is_json_ready() -> None:
+    sample = Sample("logs/t", "logs", LOG, "Bash", "cat x.log")
+    s = scoring.score(
+        sample, "x", "", AnyMarker(False), seconds=0.5, reference_tokens=10, sample_probes=probes.extract(LOG)
+    )
+    d = json.loads(json.dumps(s.as_dict()))
+    assert d["probes"]["errline"] == {"lost": 1} and d["lost_error_lines"] == 1
+    assert "quantity: 12ms" in d["lost_probe_examples"]

@@ -164,3 +164,13 @@ def test_detection_summary_groups_by_category() -> None:
     b = _score("ours", "json", 1, 1, [])
     b.strategy = "text:none"
     assert report.detection_lines([a, b, a]) == ["  json     json/array x2, text x1"]
+
+
+def test_install_errors_are_summarised() -> None:
+    stderr = (
+        "WARNING: x\nERROR: Could not find a version that satisfies the requirement (from versions: " + "1.0, " * 200
+    )
+    stderr += ")\nERROR: No matching distribution found for headroom-ai==0.0.1\n"
+    assert baseline._tail(stderr) == "ERROR: No matching distribution found for headroom-ai==0.0.1"
+    assert len(baseline._tail("ERROR: " + "x" * 1000)) == 240
+    assert baseline._tail("") == "no output"

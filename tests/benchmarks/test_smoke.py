@@ -27,6 +27,7 @@ def test_quick_run_prints_the_table_and_writes_json(tmp_path: Path) -> None:
     assert elapsed < 20, f"quick benchmark took {elapsed:.1f} s"
     text = done.stdout
     assert "Headroom baseline: skipped (--no-baseline)" in text
+    assert text.splitlines()[1].startswith("ours: ")
     for row in ("json", "logs", "search", "diff", "table", "code", "html", "prose", "overall"):
         assert any(line.startswith(row) for line in text.splitlines()), row
     assert "lost needles (ours):" in text

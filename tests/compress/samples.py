@@ -246,8 +246,24 @@ def ls_la(rows: int = 40, seed: int = 11) -> str:
 
 def prose(paragraphs: int = 40, seed: int = 12) -> str:
     rng = random.Random(seed)
-    words = ["the", "proxy", "forwards", "every", "request", "byte", "for", "so", "prompt", "caches", "keep",
-             "hitting", "while", "tool", "outputs", "shrink"]  # fmt: skip
+    words = [
+        "the",
+        "proxy",
+        "forwards",
+        "every",
+        "request",
+        "byte",
+        "for",
+        "so",
+        "prompt",
+        "caches",
+        "keep",
+        "hitting",
+        "while",
+        "tool",
+        "outputs",
+        "shrink",
+    ]
     return "\n\n".join(" ".join(rng.choice(words) for _ in range(60)) for _ in range(paragraphs)) + "\n"
 
 

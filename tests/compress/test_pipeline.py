@@ -98,8 +98,9 @@ def test_deterministic_across_processes() -> None:
     runs = set()
     for seed in ("1", "2"):
         env = {"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin", "LC_ALL": "C"}
-        done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,
-                              check=True, timeout=120)  # fmt: skip
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, check=True, timeout=120
+        )
         runs.add(done.stdout.strip())
     runs.add(_digest())
     assert len(runs) == 1
@@ -140,8 +141,11 @@ def test_cat_n_keeps_line_numbers_and_is_exact_when_not_lossy() -> None:
 
 def test_system_reminder_survives() -> None:
     reminder = "<system-reminder>\nThe user changed file x.py; re-read it.\n</system-reminder>"
-    for text in (samples.app_log() + reminder, reminder + "\n" + samples.grep_hits(),
-                 samples.build_log(150) + reminder + "\n" + samples.build_log(150, seed=5)):  # fmt: skip
+    for text in (
+        samples.app_log() + reminder,
+        reminder + "\n" + samples.grep_hits(),
+        samples.build_log(150) + reminder + "\n" + samples.build_log(150, seed=5),
+    ):
         outcome = compress_text(text, HINT)
         assert outcome.result is not None
         assert reminder in outcome.result.text
@@ -174,8 +178,27 @@ def test_fuzz_never_raises_and_honours_contract(text: str, lossy: bool, tool: st
     check(text, hint, outcome)
 
 
-_word = st.sampled_from(["GET", "POST", "/api/orders", "200", "500", "ms", "user", "id=7", "ERROR", "WARN", "INFO",
-                         "timeout", "retry", "ok", "0x1f", "db", "cache"])  # fmt: skip
+_word = st.sampled_from(
+    [
+        "GET",
+        "POST",
+        "/api/orders",
+        "200",
+        "500",
+        "ms",
+        "user",
+        "id=7",
+        "ERROR",
+        "WARN",
+        "INFO",
+        "timeout",
+        "retry",
+        "ok",
+        "0x1f",
+        "db",
+        "cache",
+    ]
+)
 
 
 @st.composite
@@ -201,10 +224,18 @@ def test_generated_logs_contract_and_error_lines_kept_or_receipted(text: str) ->
 
 @st.composite
 def generated_json(draw: st.DrawFn) -> str:
-    scalars = st.one_of(st.none(), st.booleans(), st.integers(-10**6, 10**6), st.text(max_size=12),
-                        st.floats(allow_nan=False, allow_infinity=False))  # fmt: skip
-    keys = draw(st.lists(st.sampled_from(["id", "name", "status", "n", "url", "a.b", "tags"]), min_size=1, max_size=5,
-                         unique=True))  # fmt: skip
+    scalars = st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(-(10**6), 10**6),
+        st.text(max_size=12),
+        st.floats(allow_nan=False, allow_infinity=False),
+    )
+    keys = draw(
+        st.lists(
+            st.sampled_from(["id", "name", "status", "n", "url", "a.b", "tags"]), min_size=1, max_size=5, unique=True
+        )
+    )
     rows = draw(st.lists(st.dictionaries(st.sampled_from(keys), scalars, min_size=1), min_size=0, max_size=60))
     return json.dumps({"items": rows, "total": len(rows)}, indent=draw(st.sampled_from([None, 2])))
 
@@ -233,8 +264,7 @@ def test_generated_diff_contract(seed: int, files: int, hunks: int, context: int
 
 
 @settings(max_examples=40, deadline=None)
-@given(text=_texts, tag=st.sampled_from(["system-reminder", "function_results", "note"]),
-       where=st.integers(0, 60))  # fmt: skip
+@given(text=_texts, tag=st.sampled_from(["system-reminder", "function_results", "note"]), where=st.integers(0, 60))
 def test_tag_protection_holds(text: str, tag: str, where: int) -> None:
     lines = (samples.app_log(80) + text).split("\n")
     unit = f"<{tag}>\nkeep me {where}\n</{tag}>"
@@ -244,3 +274,75 @@ def test_tag_protection_holds(text: str, tag: str, where: int) -> None:
     check(full, HINT, outcome)
     if outcome.result is not None:
         assert unit in outcome.result.text
+
+
+def test_known_original_tokens_are_used() -> None:
+    text, hint = SAMPLES["app_log"]
+    assert compress_text(text, hint, original_tokens=count(text)) == compress_text(text, hint)
+    assert compress_text(text, hint, original_tokens=1).reason == "no_gain"
+
+
+_SHAPES = [
+    "diff --git a/x.py b/x.py",
+    "index 1234567..89abcde 100644",
+    "--- a/x.py",
+    "+++ b/x.py",
+    "@@ -1,3 +1,4 @@",
+    "@@ -10 +10 @@ def f():",
+    "@@ -5,0 +6,2 @@",
+    " context line",
+    "+added",
+    "-removed",
+    "\\ No newline at end of file",
+    "src/a.py:12:    hit()",
+    "src/a.py-13-    ctx",
+    "--",
+    "lib/b.rs",
+    "42:let x = 1;",
+    "43-// note",
+    "2025-03-04T10:00:00Z INFO ok",
+    "2025-03-04T10:00:01Z ERROR boom",
+    "Traceback (most recent call last):",
+    '  File "a.py", line 1, in f',
+    "ValueError: bad",
+    "===== FAILURES =====",
+    "____ test_x ____",
+    "E   assert 1 == 2",
+    "tests/t.py::test_a PASSED [ 50%]",
+    "   Compiling foo v0.1.0",
+    "error[E0308]: mismatched types",
+    " --> src/l.rs:1:1",
+    "npm ERR! code E404",
+    '{"a": 1, "b": [1, 2]}',
+    '[{"k": "v"}, {"k": null}]',
+    "<system-reminder>",
+    "</system-reminder>",
+    "<p>para</p>",
+    "<script>x()</script>",
+    "NAME  READY  STATUS",
+    "web-1  1/1  Running",
+    "total 12",
+    "drwxr-xr-x  2 root root 4096 May  1  2025 d",
+    "     1\tnumbered",
+    "",
+    "    indented",
+    "\t",
+    "…9 tokens truncated…",
+]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(_SHAPES), min_size=1, max_size=80),
+    frame=st.sampled_from(["", "Chunk ID: 1\nWall time: 0 s\nProcess exited with code 0\nOutput:\n"]),
+    command=st.sampled_from(["", "git diff", "rg -n x", "pytest", "cargo build", "kubectl get pods", "ls -la"]),
+    lossy=st.booleans(),
+)
+def test_fuzz_structured_shapes(lines: list[str], frame: str, command: str, lossy: bool) -> None:
+    text = frame + "\n".join(lines * 3)
+    hint = Hint(tool="Bash", command=command, key=KEY)
+    outcome = compress_text(text, hint, lossy=lossy)
+    assert not outcome.reason.startswith("error:"), outcome.reason
+    check(text, hint, outcome)
+    if outcome.result is not None and frame:
+        assert outcome.result.text.startswith(frame)
