@@ -145,19 +145,22 @@ def _compress_live(
         return Decision(block.label, block.tool, kind, action, size, size, **kw), None
 
     if not settings.policy.allows(block.tool):
+        # file-reading/-editing tools: the agent edits by exact match on what it read, so even a
+        # lossless re-encoding (minified JSON, a table) would break it; leave the block alone
         return decide("policy_excluded")
     key = ccr_key(block.text)
     hint = hint_for(block.tool, block.tool_input, key)
     detection = detect(block.text, hint)
     if size < settings.floors.get(detection.kind, 0):
         return decide("below_floor", detection.kind)
-    outcome = compress_text(block.text, hint, detection=detection)
+    before = count_tokens(block.text)
+    outcome = compress_text(block.text, hint, detection=detection, original_tokens=before)
     result = outcome.result
     if result is None:
         action = "compressor_error" if outcome.reason.startswith("error") else "not_compressible"
-        return decide(action, detection.kind)
+        return decide(action, detection.kind, tokens_before=before, tokens_after=before)
     text = result.text if result.lossless else result.text + settings.footer(key)
-    before, after = count_tokens(block.text), count_tokens(text)
+    after = count_tokens(text)
     if after >= before:
         return decide("rejected_not_smaller", detection.kind, tokens_before=before, tokens_after=after,
                       strategy=result.strategy)
