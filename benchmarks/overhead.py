@@ -114,7 +114,8 @@ class Bench:
             "startup_s": [round(s, 4) for s in [*starts, waited]], "startup_median_s": statistics.median(starts),
             "rss_idle_kib": procs.rss_kib(proxy.pid),
         }
-        targets = [runner.Target(report.DIRECT, fake.port), runner.Target(report.HEADROOM, proxy.port)]
+        targets = [runner.Target(report.DIRECT, fake.port, (fake.pid,)),
+                   runner.Target(report.HEADROOM, proxy.port, (proxy.pid,))]
         if self.args.baseline_headroom:
             targets += self._start_baseline()
         return targets
@@ -136,7 +137,7 @@ class Bench:
         time.sleep(1.0)
         self.baseline = proc
         info.update(venv=str(base.venv), startup_s=round(waited, 4), rss_idle_kib=procs.tree_rss_kib(proc.pid))
-        return [runner.Target(BASELINE, proc.port)]
+        return [runner.Target(BASELINE, proc.port, (proc.pid,))]
 
     async def _measure_all(self, targets: list[runner.Target]) -> None:
         scenarios = [s for s in runner.plan(self.args.quick)
@@ -186,7 +187,8 @@ class Bench:
         say()
         for line in report.table(self.rows, names):
             say(line)
-        say("\nlatency and TTFB in ms (p50 unless named); TTFB = first body bytes (SSE: first event); "
+        say("\nms (p50 unless named); TTFB = time to the first body bytes (SSE: first event); cpu = CPU ms "
+            "per request of the target's own server (direct: the fake provider; a proxy: the proxy alone);\n"
             "Δ = target - direct; ×p50 = target/direct; ×req/s = target/direct; '!' = some requests failed")
         errors = report.error_lines(self.rows)
         if errors:

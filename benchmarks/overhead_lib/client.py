@@ -34,6 +34,7 @@ class Phase:
     samples: list[Sample] = field(default_factory=list)
     elapsed_ns: int = 0
     capped: bool = False  # stopped by its time budget before sending every request
+    server_cpu_ns: int = 0  # CPU time the target's own server process(es) used during the phase
 
 
 @dataclass(frozen=True, slots=True)

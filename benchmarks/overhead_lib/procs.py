@@ -192,6 +192,23 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
+def cpu_ns(pids: Sequence[int]) -> int:
+    """On-CPU time so far of every thread of ``pids`` and their descendants (``schedstat``, ns)."""
+    total = 0
+    for pid in {p for top in pids for p in descendants(top)}:
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/schedstat", encoding="ascii") as fh:
+                    total += int(fh.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                continue
+    return total
+
+
 def tree_rss_kib(pid: int) -> int | None:
     values = [v for p in descendants(pid) if (v := rss_kib(p)) is not None]
     return sum(values) if values else None

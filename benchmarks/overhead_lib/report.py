@@ -74,9 +74,9 @@ def rate(value: float) -> str:
 
 def _target_cells(s: Summary | None) -> list[str]:
     if s is None:
-        return ["-"] * 4
+        return ["-"] * 5
     mark = "!" if s.errors else ""
-    return [ms(s.p50_ms), ms(s.p99_ms), ms(s.ttfb_p50_ms), rate(s.rps) + mark]
+    return [ms(s.p50_ms), ms(s.p99_ms), ms(s.ttfb_p50_ms), rate(s.rps) + mark, ms(s.cpu_ms)]
 
 
 def _versus_cells(s: Summary | None, d: Summary) -> list[str]:
@@ -89,7 +89,7 @@ def _versus_cells(s: Summary | None, d: Summary) -> list[str]:
 def table(rows: Sequence[Row], targets: Sequence[str]) -> list[str]:
     """Text lines: scenario | direct | headroom | headroom vs direct | [other targets vs direct]."""
     groups: list[tuple[str, list[str]]] = [("", ["scenario"])]
-    per_target = ["p50", "p99", "TTFB", "req/s"]
+    per_target = ["p50", "p99", "TTFB", "req/s", "cpu"]
     versus = ["Δp50", "×p50", "ΔTTFB", "×req/s"]
     for name in targets:
         groups.append((name, per_target))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from benchmarks.overhead_lib.bodies import SIZES, messages_body
 from benchmarks.overhead_lib.client import HttpConn, Phase, build_request, run_phase, warm_up
+from benchmarks.overhead_lib.procs import cpu_ns
 
 PATH = b"/v1/messages?beta=true"
 HEADERS: list[tuple[bytes, bytes]] = [  # what Claude Code sends (see shared/corpus), with a fake key
@@ -66,6 +67,7 @@ class Scenario:
 class Target:
     name: str
     port: int
+    pids: tuple[int, ...] = ()  # the server processes whose CPU time is charged to this target
 
 
 def plan(quick: bool, concurrencies: tuple[int, ...] = (1, 16)) -> list[Scenario]:
@@ -98,7 +100,10 @@ async def measure(scenario: Scenario, targets: list[Target], rounds: int, budget
         for r in range(rounds):
             for t in targets[r % len(targets):] + targets[: r % len(targets)]:
                 gc.collect()
-                phases[t.name].append(await run_phase(conns[t.name], payloads[t.name], per_round, budget_s))
+                cpu_before = cpu_ns(t.pids)
+                phase = await run_phase(conns[t.name], payloads[t.name], per_round, budget_s)
+                phase.server_cpu_ns = cpu_ns(t.pids) - cpu_before
+                phases[t.name].append(phase)
     finally:
         await asyncio.gather(*(c.close() for group in conns.values() for c in group))
     return phases

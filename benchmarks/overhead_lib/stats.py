@@ -32,6 +32,7 @@ class Summary:
     ttfb_p50_ms: float
     ttfb_p99_ms: float
     rps: float
+    cpu_ms: float  # CPU time of the target's own server per request (direct: the fake provider)
     body_bytes: int  # response body size of the last good answer
     capped: bool  # a phase hit its time budget before its request count
 
@@ -55,6 +56,7 @@ def summarize(phases: Sequence[Phase]) -> Summary:
         ttfb_p50_ms=percentile(ttfb, 0.5),
         ttfb_p99_ms=percentile(ttfb, 0.99),
         rps=len(samples) / elapsed if elapsed > 0 else float("nan"),
+        cpu_ms=sum(p.server_cpu_ns for p in phases) / NS_PER_MS / len(samples) if samples else float("nan"),
         body_bytes=good[-1].body_bytes if good else 0,
         capped=any(p.capped for p in phases),
     )
@@ -68,4 +70,5 @@ def raw(phases: Sequence[Phase]) -> dict[str, list[float] | list[int]]:
         "ttfb_ms": [round(s.ttfb_ns / NS_PER_MS, 4) for s in samples],
         "status": [s.status for s in samples],
         "phase_elapsed_s": [round(p.elapsed_ns / 1e9, 6) for p in phases],
+        "phase_server_cpu_s": [round(p.server_cpu_ns / 1e9, 6) for p in phases],
     }
