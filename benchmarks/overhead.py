@@ -95,6 +95,9 @@ class Bench:
         }
         self.rows: list[report.Row] = []
         self.planned: dict[str, int] = {}
+        self.upstream = ""
+        self.headroom: procs.Proc | None = None
+        self.baseline: procs.Proc | None = None
 
     def _start_servers(self) -> list[runner.Target]:
         fake = procs.start_fake_provider(self.tmp / "fake.log")
@@ -111,8 +114,8 @@ class Bench:
         self.headroom = proxy
         self.doc["servers"]["headroom"] = {
             "command": procs.headroom_command(self.upstream, self.tmp / "data", proxy.port, extra),
-            "startup_s": [round(s, 4) for s in [*starts, waited]], "startup_median_s": statistics.median(starts),
-            "rss_idle_kib": procs.rss_kib(proxy.pid),
+            "startup_runs_s": [round(s, 4) for s in starts], "startup_median_s": statistics.median(starts),
+            "startup_measured_instance_s": round(waited, 4), "rss_idle_kib": procs.rss_kib(proxy.pid),
         }
         targets = [runner.Target(report.DIRECT, fake.port, (fake.pid,)),
                    runner.Target(report.HEADROOM, proxy.port, (proxy.pid,))]
@@ -170,8 +173,9 @@ class Bench:
         try:
             targets = self._start_servers()
             asyncio.run(self._measure_all(targets))
-            self.doc["servers"]["headroom"]["rss_after_kib"] = procs.rss_kib(self.headroom.pid)
-            if hasattr(self, "baseline"):
+            if self.headroom is not None:
+                self.doc["servers"]["headroom"]["rss_after_kib"] = procs.rss_kib(self.headroom.pid)
+            if self.baseline is not None:
                 self.doc["servers"]["baseline"]["rss_after_kib"] = procs.tree_rss_kib(self.baseline.pid)
         finally:
             for server in reversed(self.servers):
@@ -207,8 +211,9 @@ class Bench:
 
     def _print_servers(self) -> None:
         hr = self.doc["servers"]["headroom"]
+        runs = hr["startup_runs_s"]
         say(f"\nheadroom startup to /readyz 200: median {hr['startup_median_s'] * 1000:.0f} ms over "
-            f"{len(hr['startup_s']) - 1} starts ({', '.join(f'{s * 1000:.0f}' for s in hr['startup_s'][:-1])} ms)")
+            f"{len(runs)} starts ({', '.join(f'{s * 1000:.0f}' for s in runs)} ms)")
         say(f"headroom VmRSS: idle after startup {_mib(hr['rss_idle_kib'])}, after the run {_mib(hr['rss_after_kib'])}")
         base = self.doc["servers"].get("baseline")
         if base is not None and "skipped" in base:

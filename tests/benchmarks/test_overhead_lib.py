@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from benchmarks.overhead_lib.bodies import SIZES, log_text, messages_body
 from benchmarks.overhead_lib.client import Framing, ResponseError, parse_head, read_response
-from benchmarks.overhead_lib.stats import percentile
+from benchmarks.overhead_lib.report import Row, goal_lines, table
+from benchmarks.overhead_lib.stats import Summary, percentile
 
 
 @settings(max_examples=60, deadline=None)
@@ -109,3 +110,30 @@ def test_percentile_matches_the_median_and_the_extremes(values: list[float]) -> 
     assert percentile(values, 0.0) == min(values)
     assert percentile(values, 1.0) == max(values)
     assert min(values) <= percentile(values, 0.99) <= max(values)
+
+
+def _summary(p50: float, ttfb: float = 0.0, rps: float = 100.0, errors: int = 0) -> Summary:
+    return Summary(requests=10, errors=errors, p50_ms=p50, p99_ms=p50 * 2, mean_ms=p50, ttfb_p50_ms=ttfb or p50,
+                   ttfb_p99_ms=ttfb or p50, rps=rps, cpu_ms=0.1, body_bytes=100, capped=False)
+
+
+def test_goals_compare_headroom_with_direct() -> None:
+    rows = [
+        Row("2KB JSON c1", {"direct": _summary(0.2), "headroom": _summary(0.6)}),  # +0.4 ms: met
+        Row("100KB JSON c1", {"direct": _summary(1.0), "headroom": _summary(3.5)}),  # +2.5 ms: missed
+        Row("2KB JSON c16", {"direct": _summary(2.0, rps=9000), "headroom": _summary(3.0, rps=2500)}),
+    ]
+    lines = goal_lines(rows)
+    assert any("2 KB JSON c1" in line and "+0.40 ms" in line and line.endswith(" met") for line in lines)
+    assert any("100 KB JSON c1" in line and "+2.50 ms" in line and line.endswith("MISSED") for line in lines)
+    assert any("1 MB JSON c1" in line and line.endswith("not measured") for line in lines)
+    assert any("requests/s: 2500 req/s" in line and line.endswith(" met") for line in lines)
+
+
+def test_table_marks_failures_and_missing_targets() -> None:
+    rows = [Row("2KB JSON c1", {"direct": _summary(0.2), "headroom": _summary(0.5, errors=3)})]
+    lines = table(rows, ["direct", "headroom", "headroom-ai"])
+    row = lines[-1].split("|")
+    assert row[2].split()[3].endswith("!")  # headroom req/s flagged: some requests failed
+    assert row[4].split() == ["-"] * 5 and row[5].split() == ["-"] * 4  # headroom-ai not measured
+    assert row[3].split()[:2] == ["+0.30", "2.50x"]
