@@ -12,8 +12,9 @@ startup time to a 200 from ``/readyz`` (median of --startup-runs fresh starts) a
 after startup and after the run. ``--baseline-headroom`` adds the published ``headroom-ai`` proxy
 (see ``benchmarks/overhead_lib/baseline.py`` for how it is installed and configured).
 
-Request counts are fixed (see ``overhead_lib/runner.py``), so a run ends by itself: a few minutes
-for the full run on a 2-core machine, seconds with --quick. The machine may be shared: the load
+Request counts are fixed (see ``overhead_lib/runner.py``) and no request of a measured phase starts
+after --phase-seconds, so a run ends by itself: under half a minute for direct + headroom on a 2-core
+machine, about 2.5 minutes with the baseline, seconds with --quick. The machine may be shared: the load
 average at start and end is printed, and other jobs' load shows up in the numbers.
 """
 
