@@ -121,12 +121,12 @@ def test_trap_is_forwarded_byte_identical(running, trap: str) -> None:  # type: 
     assert body != control
     sent = _send(running, body, PROVIDER_MODE.get(trap))
     assert sent.upstream == body
-    assert sent.log["decision"] in ("passthrough", "no_change"), sent.log
+    assert sent.log["decision"] == "passthrough" and sent.log["reason"].startswith("error:"), sent.log
     assert sent.log["bytes_in"] == len(body)
     assert sent.log.get("optimise_ms", 0) < 1000  # linear: refused fast, whatever the trap
     assert sent.response.status == sent.log["status"]  # the provider's answer, relayed
     assert sent.response.status == 200 or b"fake provider" in sent.response.body
-    fake, handle = running
+    handle = running[1]
     assert not [line for line in handle.log_lines() if '"level":"error"' in line]
     assert _send(running, control).log["decision"] == "compressed"  # the proxy is still well
 
@@ -134,16 +134,6 @@ def test_trap_is_forwarded_byte_identical(running, trap: str) -> None:  # type: 
 def test_malformed_json_gets_the_providers_400(running) -> None:  # type: ignore[no-untyped-def]
     sent = _send(running, _control()[:-1])
     assert sent.response.status == 400 and b"not a JSON object" in sent.response.body
-
-
-def _reason(running, body: bytes) -> str:  # type: ignore[no-untyped-def]
-    return str(_send(running, body, "status:400").log.get("reason", ""))
-
-
-@pytest.mark.parametrize("trap", ["dup-content", "lone-high-in-live", "invalid-byte-in-live", "bom", "huge-int",
-                                  "deep-root-member", "nan"])
-def test_traps_are_logged_as_optimisation_errors(running, trap: str) -> None:  # type: ignore[no-untyped-def]
-    assert _reason(running, TRAPS[trap](_control())).startswith("error:")
 
 
 def test_each_trap_changes_the_body() -> None:
