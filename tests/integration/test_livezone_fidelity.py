@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from headroom import tokens
+from tests.infra.client import Client
 from tests.livezone.bodies import Captured, captured, plant_turn
 from tests.livezone.checks import check_edit
 from tests.livezone.proxyrun import proxy, replay
@@ -86,3 +87,22 @@ def test_non_compact_separators_keep_their_bytes(tmp_path: Path) -> None:
             [sent] = replay(handle, fake, [Captured(base.name, base.meta, body)])
         [edit] = check_edit(body, sent.upstream, live_only=True)
         assert edit.path[-1] == "content"
+
+
+def test_a_chunked_upload_is_edited_and_rechunked(tmp_path: Path) -> None:
+    base = _base("claude-code-3-interactive", "006-v1_messages")
+    body = plant_turn(base.body, "Bash", {"command": "make"}, [log_output(50_000, seed=26)])
+    headers = [(k.encode(), v.encode()) for k, v in base.meta["headers"]
+               if k.lower() not in ("host", "content-length", "connection")]
+    framed = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 7000]), body[i:i + 7000]) for i in range(0, len(body), 7000))
+    head = b"POST /v1/messages?beta=true HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head += b"".join(k + b": " + v + b"\r\n" for k, v in headers) + b"Transfer-Encoding: chunked\r\n\r\n"
+    fake = FakeProvider()
+    with fake.running(), proxy(fake, str(tmp_path)) as handle, Client(handle.port) as client:
+        client.send(head + framed + b"0\r\n\r\n")
+        response = client.read_response()
+    [upstream] = fake.requests
+    assert response.status == 200 and upstream.chunked
+    assert upstream.header(b"content-length") is None
+    [edit] = check_edit(body, upstream.body, live_only=True)
+    assert tokens.count(edit.after) < tokens.count(edit.before)

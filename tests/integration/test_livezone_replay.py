@@ -118,3 +118,19 @@ def test_a_proxy_joining_mid_session_never_compresses_history(tmp_path: Path) ->
     stats = check_session([(late.client, late.upstream), (last.client, last.upstream)])
     assert stats.edited_blocks == 1 and late.log["blocks_compressed"] == 1  # only the live grep output
     assert stats.replayed_blocks == last.log["blocks_replayed"] == 1
+
+
+@pytest.mark.xfail(strict=True, reason="ledger rows are keyed by the settings fingerprint: after a settings "
+                   "change (floors, tool policy, retrieve hint, port, compressor version) earlier compressed "
+                   "blocks are forwarded original, breaking I3 and the provider's cached prefix once")
+def test_a_settings_change_between_turns_keeps_replaying(tmp_path: Path) -> None:
+    bodies = _synthetic_bodies()
+    sid = str(uuid.UUID(int=9))
+    fake = FakeProvider()
+    with fake.running():
+        with proxy(fake, str(tmp_path)) as handle:
+            sent = [post(handle, fake, bodies[0], headers(sid))]
+        with proxy(fake, str(tmp_path), floor_json=4096) as changed:
+            sent.append(post(changed, fake, bodies[1], headers(sid)))
+    assert sent[0].log["blocks_compressed"] == 1
+    check_session(_pairs(sent))

@@ -64,7 +64,7 @@ def test_the_generator_produces_edits(opt: Optimizer) -> None:
     """Guard against a vacuous property: plenty of generated bodies do get compressed."""
     edited = 0
 
-    @settings(max_examples=40, deadline=None, database=None,
+    @settings(max_examples=40, deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(body=strategies.body())
     def count(body: bytes) -> None:
