@@ -35,12 +35,18 @@ def shuffled(draw: st.DrawFn, items: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(draw(st.permutations(items)))
 
 
+# A few fixed outputs, drawn often, so identical texts recur within and across turns.
+POOL = (log_output(3000, 1), json_output(3000, 2), grep_output(3000, 3), "ok\n")
+
+
 @st.composite
 def tool_output(draw: st.DrawFn) -> str:
     """Big compressible outputs (log, JSON, grep), sometimes with odd characters spliced in, or short text."""
-    kind = draw(st.sampled_from(("log", "json", "grep", "text")))
+    kind = draw(st.sampled_from(("log", "json", "grep", "text", "pool")))
     if kind == "text":
         return draw(texts)
+    if kind == "pool":
+        return draw(st.sampled_from(POOL))
     size = draw(st.integers(1100, 6000))
     seed = draw(st.integers(0, 1000))
     text = {"log": log_output, "json": json_output, "grep": grep_output}[kind](size, seed)
@@ -125,3 +131,16 @@ def body(draw: st.DrawFn) -> bytes:
     tree = draw(conversation())
     form = draw(st.sampled_from(FORMATS))
     return json.dumps(tree, ensure_ascii=draw(st.booleans()), **form).encode("utf-8")
+
+
+@st.composite
+def session(draw: st.DrawFn) -> list[bytes]:
+    """The successive request bodies of one generated conversation: one per turn, each ending with
+    the user message that answers an assistant turn (append-only history, one byte form)."""
+    tree = draw(conversation())
+    messages = tree["messages"]
+    ends = [i for i, m in enumerate(messages) if i and m["role"] == "user" and messages[i - 1]["role"] == "assistant"]
+    form = draw(st.sampled_from(FORMATS))
+    ascii_only = draw(st.booleans())
+    return [json.dumps({**tree, "messages": messages[: end + 1]}, ensure_ascii=ascii_only, **form).encode()
+            for end in ends or [len(messages) - 1]]
