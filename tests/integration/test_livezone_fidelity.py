@@ -59,6 +59,10 @@ def test_planted_live_outputs_are_the_only_bytes_changed(session: str, name: str
         assert tokens.count(edit.after) < tokens.count(edit.before)
     length = [v for k, v in sent.upstream_headers if k.lower() == b"content-length"]
     assert length == [str(len(sent.upstream)).encode()]
+    expected = [(k, v) for k, v in request.header_tuples() if k.lower() not in (b"connection", b"host",
+                                                                                  b"content-length")]
+    kept = [(k, v) for k, v in sent.upstream_headers if k.lower() not in (b"host", b"content-length")]
+    assert kept == expected  # every other header verbatim, in order, original case
     for signature in re.findall(rb'"signature":"[^"]*"', body):
         assert signature in sent.upstream
     saved = int(sent.response.header(b"x-headroom-tokens-before") or 0) - int(
