@@ -46,7 +46,7 @@ def test_log_line_and_receipt_headers(tmp_path: Path) -> None:
     assert (log["tokens_before"], log["tokens_after"]) == (before, after)
     assert log["strategies"] and all(isinstance(s, str) and s for s in log["strategies"])
     assert log["ms"] > 0 and 0 < log["optimise_ms"] <= log["ms"]
-    assert [b["action"] for b in log["blocks"]] == ["replayed", "compressed", "below_floor"]
+    assert [b["action"] for b in log["blocks"]] == ["compressed", "below_floor"]
     got = {name: sent.response.header(name) for name in RECEIPTS}
     assert got == {RECEIPTS[0]: str(before).encode(), RECEIPTS[1]: str(after).encode(),
                    RECEIPTS[2]: b"1", RECEIPTS[3]: b"1"}

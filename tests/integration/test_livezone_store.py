@@ -57,7 +57,7 @@ def test_commit_failure_forwards_the_new_block_original_and_still_replays(
     failed = sent[1]
     [replayed] = check_edit(failed.client, failed.upstream, live_only=False)  # the turn-1 block only
     assert replayed.path[1] == 2 and replayed.upstream_literal in sent[0].upstream
-    assert [b["action"] for b in failed.log["blocks"]] == ["replayed", "store_error"]
+    assert [b["action"] for b in failed.log["blocks"]] == ["store_error"]
     assert failed.log["blocks_replayed"] == 1 and failed.log["blocks_compressed"] == 0
     assert failed.response.header(b"x-headroom-blocks-compressed") == b"0"
     stats = check_session([(s.client, s.upstream) for s in sent])  # the failed block stays original
