@@ -7,6 +7,7 @@ import asyncio
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +21,14 @@ from headroom.wire.events import RequestHead
 from tests.infra.client import Client, get
 from tests.livezone.bodies import Session, headers
 from tests.livezone.checks import check_edit
-from tests.livezone.proxyrun import post, proxy
+from tests.livezone.proxyrun import Sent, post, proxy
 from tests.livezone.samples import grep_output, json_output, log_output
 from tests.support.fake.conn import Conn
 from tests.support.fake.http1 import RecordedRequest
 from tests.support.fake_provider import FakeProvider
+from tests.support.proxy import ProxyHandle
 
+Served = tuple[ProxyHandle, Sent]
 MARKER = re.compile(rb"<<ccr:([0-9a-f]{24})>>")
 SID = "ccr"
 
@@ -66,18 +69,18 @@ def test_originals_are_stored_before_the_upstream_sees_the_body(tmp_path: Path) 
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     fake = FakeProvider()
     with fake.running(), proxy(fake, str(tmp_path_factory.mktemp("ccr"))) as handle:
         sent = post(handle, fake, _body(), headers(SID))
         yield handle, sent
 
 
-def _originals(sent: Any) -> dict[str, str]:
+def _originals(sent: Sent) -> dict[str, str]:
     return {ccr_key(e.before): e.before for e in check_edit(sent.client, sent.upstream)}
 
 
-def test_every_marker_resolves_to_the_exact_original(served) -> None:  # type: ignore[no-untyped-def]
+def test_every_marker_resolves_to_the_exact_original(served: Served) -> None:
     handle, sent = served
     originals = _originals(sent)
     keys = {k.decode() for k in MARKER.findall(sent.upstream)}
@@ -91,7 +94,7 @@ def test_every_marker_resolves_to_the_exact_original(served) -> None:  # type: i
 
 
 @pytest.mark.parametrize(("query", "context"), [("ERROR", 0), ("warn orders_1", 0), ("failed", 2), ("nomatch", 0)])
-def test_post_with_a_query_returns_only_matching_lines(served, query: str, context: int) -> None:  # type: ignore[no-untyped-def]
+def test_post_with_a_query_returns_only_matching_lines(served: Served, query: str, context: int) -> None:
     handle, sent = served
     key, original = next((k, v) for k, v in _originals(sent).items() if v.startswith("2025-"))  # the log
     lines = original.split("\n")[:-1]
@@ -120,7 +123,7 @@ def test_post_with_a_query_returns_only_matching_lines(served, query: str, conte
     ("POST", "/v1/retrieve", b'{"key": "x", "context": 99}', 400),
     ("DELETE", "/v1/retrieve/" + "a" * 24, b"", 405),
 ])
-def test_unknown_or_bad_retrievals(served, method: str, target: str, body: bytes, status: int) -> None:  # type: ignore[no-untyped-def]
+def test_unknown_or_bad_retrievals(served: Served, method: str, target: str, body: bytes, status: int) -> None:
     handle, _ = served
     with Client(handle.port) as client:
         assert client.request(method, target, body).status == status
@@ -162,7 +165,7 @@ def test_non_loopback_callers_need_the_proxy_token(tmp_path: Path) -> None:
 
 @pytest.mark.xfail(strict=True, reason="the footer is built from settings.port before binding: with --port 0 it "
                    "says http://127.0.0.1:0/... (needs the bound port passed to the Optimizer after start)")
-def test_the_retrieval_hint_names_the_listening_port(served) -> None:  # type: ignore[no-untyped-def]
+def test_the_retrieval_hint_names_the_listening_port(served: Served) -> None:
     handle, sent = served
     urls = re.findall(rb"curl -s http://127\.0\.0\.1:([0-9]+)(/v1/retrieve/[0-9a-f]{24})", sent.upstream)
     assert urls

@@ -8,7 +8,7 @@ linear (100k-deep nesting is refused in well under a second).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -16,6 +16,9 @@ from tests.livezone.bodies import Session, headers
 from tests.livezone.proxyrun import Sent, post, proxy
 from tests.livezone.samples import log_output
 from tests.support.fake_provider import FakeProvider
+from tests.support.proxy import ProxyHandle
+
+Running = tuple[FakeProvider, ProxyHandle]
 
 LIVE = b'"type":"tool_result",'
 PART = b'{"type":"text","text":"2025-'  # a text part of a list-form tool_result
@@ -96,26 +99,26 @@ PROVIDER_MODE = {name: "status:400" for name in TRAPS if "deep" in name or "lone
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
     fake = FakeProvider()
     with fake.running(), proxy(fake, str(tmp_path_factory.mktemp("failopen"))) as handle:
         yield fake, handle
     assert fake.errors == []
 
 
-def _send(running, body: bytes, mode: str | None = None) -> Sent:  # type: ignore[no-untyped-def]
+def _send(running: Running, body: bytes, mode: str | None = None) -> Sent:
     fake, handle = running
     extra = {"x_fake_mode": mode} if mode else {}
     return post(handle, fake, body, headers("failopen", **extra))
 
 
-def test_the_control_body_is_compressed(running) -> None:  # type: ignore[no-untyped-def]
+def test_the_control_body_is_compressed(running: Running) -> None:
     sent = _send(running, _control())
     assert sent.log["decision"] == "compressed" and sent.upstream != sent.client
 
 
 @pytest.mark.parametrize("trap", sorted(TRAPS))
-def test_trap_is_forwarded_byte_identical(running, trap: str) -> None:  # type: ignore[no-untyped-def]
+def test_trap_is_forwarded_byte_identical(running: Running, trap: str) -> None:
     control = _control()
     body = TRAPS[trap](control)
     assert body != control
@@ -131,7 +134,7 @@ def test_trap_is_forwarded_byte_identical(running, trap: str) -> None:  # type: 
     assert _send(running, control).log["decision"] == "compressed"  # the proxy is still well
 
 
-def test_malformed_json_gets_the_providers_400(running) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_json_gets_the_providers_400(running: Running) -> None:
     sent = _send(running, _control()[:-1])
     assert sent.response.status == 400 and b"not a JSON object" in sent.response.body
 

@@ -84,7 +84,7 @@ def test_non_compact_separators_keep_their_bytes(tmp_path: Path) -> None:
     tree = json.loads(_base("sdk-anthropic", "003-v1_messages").body)
     tree["messages"][-1]["content"][0]["content"] = log_output(30_000, seed=25)
     for form in ({"indent": 2}, {"separators": (" ,", " : ")}, {"indent": "\t", "ensure_ascii": True}):
-        body = json.dumps(tree, **form).encode()  # type: ignore[arg-type]
+        body = json.dumps(tree, **form).encode()
         base = _base("sdk-anthropic", "003-v1_messages")
         fake = FakeProvider()
         with fake.running(), proxy(fake, str(tmp_path / str(len(body)))) as handle:

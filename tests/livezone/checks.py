@@ -13,10 +13,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from headroom.jsonspan import Node, scan, splice
+from headroom.jsonspan import Node, Schema, scan, splice
 
 Path = tuple[str | int, ...]
-_OUTPUTS_SCHEMA = {"messages": {"*": {"content": {"*": {"content": {"*": {}}}}}}}
+_OUTPUTS_SCHEMA: Schema = {"messages": {"*": {"content": {"*": {"content": {"*": {}}}}}}}
 
 
 @dataclass(frozen=True)

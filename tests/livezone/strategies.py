@@ -26,7 +26,7 @@ FORMATS: tuple[dict[str, Any], ...] = (
 )
 
 # Any character JSON can carry in a valid UTF-8 body: controls, quotes, backslashes, astral.
-texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+texts = st.text(st.characters(codec="utf-8"), max_size=30)
 CACHE = {"type": "ephemeral"}
 
 
