@@ -14,6 +14,8 @@
    so it is compressed, not replayed; the same with one session id (every request a ledger replay);
    and the captured body alone (no live output over its floor). The proxy's own ``optimise_ms``
    (its log line) is shown beside the end-to-end numbers.
+3. Where the time goes for one 100 KB live output: parse, detection, compressor, token counts, the
+   whole per-block plan and the store commit, timed in this process.
 Targets (issue 3): <= 10 ms added p50 for a 100 KB live output; <= 1 ms with nothing to compress.
 """
 
@@ -29,14 +31,20 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from headroom import tokens
+from headroom.compress.pipeline import compress_text, detect
+from headroom.config import resolve
+from headroom.livezone.plan import Block, build_plan, hint_for
+from headroom.livezone.session import ccr_key
+from headroom.livezone.settings import plan_settings
 from headroom.providers import anthropic
+from headroom.store import PlanWrite, SQLiteStore
 from tests.infra.client import Client
 from tests.livezone.bodies import Captured, captured, plant_turn
 from tests.livezone.proxyrun import Sent, is_messages, proxy, replay
@@ -47,6 +55,7 @@ from tests.support.paths import REPO, shared_dir
 SESSIONS = ("claude-code-3-interactive", "sdk-anthropic")
 BASE_REQUEST = ("claude-code-3-interactive", "010-v1_messages")  # ~105 KB, newest output under its floor
 LIVE_BYTES = 100_000
+PLAN = plan_settings(resolve({"data_dir": tempfile.gettempdir()}, {}).settings)
 
 
 # -- 1. corpus savings -------------------------------------------------------------------------
@@ -148,7 +157,7 @@ def timed(port: int, payloads: Iterator[bytes], count: int) -> list[float]:
             response = client.read_response()
             samples.append((time.perf_counter() - start) * 1000)
             if response.status != 200:
-                raise RuntimeError(f"status {response.status}: {response.body[:200]!r}")
+                raise RuntimeError(f"status {response.status}: {response.body[:300]!r}")
     return samples
 
 
@@ -197,15 +206,70 @@ def bench_latency(corpus: Path, runs: int) -> None:
     print(f"{'scenario':<34} {'off p50':>7} {'off p99':>7} {'on p50':>7} {'on p99':>7} {'+p50':>8} {'+p99':>8} "
           f"{'in p50':>7} {'in p99':>7}  decision")
     try:
-        for kind, make in (("log", log_output), ("json", json_output), ("grep", grep_output)):
-            output = make(LIVE_BYTES, 101)
-            body = plant_turn(base.body, "Bash", {"command": "./collect"}, [output])
-            scenario(upstream, f"100 KB live {kind}, fresh session", body, base, runs)
-        body = plant_turn(base.body, "Bash", {"command": "./collect"}, [log_output(LIVE_BYTES, 101)])
-        scenario(upstream, "100 KB live log, ledger replay", body, base, runs, replayed=True)
-        scenario(upstream, "nothing to compress (105 KB body)", base.body, base, runs)
+        run_scenarios(upstream, base, runs)
     finally:
+        if fake.proc.poll() is not None:
+            print(f"the fake provider exited early (status {fake.proc.returncode})", file=sys.stderr)
         fake.stop()
+
+
+def run_scenarios(upstream: str, base: Captured, runs: int) -> None:
+    for kind, make in (("log", log_output), ("json", json_output), ("grep", grep_output)):
+        body = plant_turn(base.body, "Bash", {"command": "./collect"}, [make(LIVE_BYTES, 101)])
+        scenario(upstream, f"100 KB live {kind}, fresh session", body, base, runs)
+    body = plant_turn(base.body, "Bash", {"command": "./collect"}, [log_output(LIVE_BYTES, 101)])
+    scenario(upstream, "100 KB live log, ledger replay", body, base, runs, replayed=True)
+    scenario(upstream, "nothing to compress (105 KB body)", base.body, base, runs)
+
+
+# -- 3. where the time goes ------------------------------------------------------------------------
+
+
+def best_ms(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``fn`` in ms (in this process, main thread)."""
+    fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return p(samples, 0.5)
+
+
+def breakdown_row(kind: str, text: str, base: Captured, store: SQLiteStore, repeat: int) -> str:
+    body = plant_turn(base.body, "Bash", {"command": "./collect"}, [text])
+    hint = hint_for("Bash", {"command": "./collect"}, ccr_key(text))
+    found = detect(text, hint)
+    result = compress_text(text, hint, detection=found).result
+    assert result is not None
+    block = Block("live", (0, 0), text, "Bash", {"command": "./collect"}, True)
+    entry = build_plan([block], {}, PLAN, tokens.count).entries[0]
+    originals = [f"{text}{i}" for i in range(repeat + 1)]  # distinct rows: each commit inserts ~100 KB
+    writes = iter([PlanWrite([(ccr_key(o), o, {"tool": "Bash"})], []) for o in originals])
+    times = [
+        best_ms(lambda: anthropic.parse(body), repeat),
+        best_ms(lambda: detect(text, hint), repeat),
+        best_ms(lambda: compress_text(text, hint, detection=found), repeat),
+        best_ms(lambda: tokens.count(text), repeat),
+        best_ms(lambda: tokens.count(result.text), repeat),
+        best_ms(lambda: build_plan([block], {}, PLAN, tokens.count), repeat),
+        best_ms(lambda: store.commit(next(writes)), repeat),
+    ]
+    cells = " ".join(f"{t:{w}.2f}" for t, w in zip(times, (6, 7, 9, 9, 10, 6, 7), strict=True))
+    return f"{kind:<6} {cells}  {entry.tokens_before} -> {entry.tokens_after}"
+
+
+def bench_breakdown(corpus: Path, repeat: int) -> None:
+    session, request = BASE_REQUEST
+    base = next(c for c in captured(corpus / session) if c.name == request)
+    print("\n3. Where the time goes for one 100 KB live output (ms, median, in-process, one thread)")
+    print(f"{'kind':<6} {'parse':>6} {'detect':>7} {'compress':>9} {'count in':>9} {'count out':>10} "
+          f"{'plan':>6} {'commit':>7}  tokens")
+    with tempfile.TemporaryDirectory() as data, SQLiteStore(data, background=False) as store:
+        for kind, make in (("log", log_output), ("json", json_output), ("grep", grep_output)):
+            print(breakdown_row(kind, make(LIVE_BYTES, 101), base, store, repeat))
+    print("  parse: the 205 KB request; plan = detect + compress + both counts + footer and encoding;"
+          " commit: a new 100 KB CCR row")
 
 
 def main() -> int:
@@ -218,9 +282,11 @@ def main() -> int:
     if corpus is None or not corpus.is_dir():
         print("corpus not found (pass --corpus)", file=sys.stderr)
         return 2
-    print(f"python {sys.version.split()[0]}, cpus {os.cpu_count()}\n")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"python {sys.version.split()[0]}, cpus {os.cpu_count()}, load average {load} (other work skews latency)\n")
     bench_corpus(corpus)
     bench_latency(corpus, args.runs)
+    bench_breakdown(corpus, max(5, args.runs // 10))
     return 0
 
 
