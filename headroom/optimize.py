@@ -166,7 +166,8 @@ class Optimizer:
             live_blocks=sum(d.action not in ("excluded_hot_zone", "replayed") for d in plan.decisions),
             bytes_before=len(body), bytes_after=len(edited),
             strategies=sorted({d.strategy for d in plan.decisions if d.strategy and d.action == "compressed"}),
-            blocks=[_brief(d) for d in plan.decisions if d.action != "excluded_hot_zone"],
+            # live blocks only: replays are counted above, so a line does not grow with the session
+            blocks=[_brief(d) for d in plan.decisions if d.action not in ("excluded_hot_zone", "replayed")],
         )
         return out
 
