@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 from headroom import tokens
@@ -27,6 +28,24 @@ from headroom.store.sqlite import SQLiteStore
 from headroom.wire.events import Headers, header_value
 
 THREAD_THRESHOLD = 64 * 1024  # scan/plan bodies larger than this off the event loop
+SYNC_LOOKUP_KEYS = 256  # small ledger lookups run inline (a thread hop costs more than the query)
+PREFETCH_BYTES = 16 * 1024  # count tokens of live outputs at least this big while they compress
+_COUNTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headroom-tokens")
+
+
+def _prefetching_counter(blocks: Sequence[Block], allows: Callable[[str], bool]) -> Callable[[str], int]:
+    """tokens.count, with the counts of big live originals started now on another thread: the
+    tokenizer releases the GIL, so counting overlaps with detection and compression."""
+    pending: dict[str, Future[int]] = {}
+    for b in blocks:
+        if b.live and len(b.text) >= PREFETCH_BYTES and allows(b.tool) and b.text not in pending:
+            pending[b.text] = _COUNTER.submit(tokens.count, b.text)
+
+    def count(text: str) -> int:
+        fut = pending.get(text)
+        return fut.result() if fut is not None else tokens.count(text)
+
+    return count
 
 
 @dataclass(slots=True)
@@ -110,21 +129,26 @@ class Optimizer:
             return Outcome(body, "no_change", "no_tool_outputs", base)
         session = session_key("anthropic", headers, explicit=anthropic.session_from_user_id(conv.metadata_user_id),
                               first_user_text=conv.first_user_text, secret=self.secret)
-        ledger = await self._ledger(session, content_hashes(blocks))
-        live_bytes = sum(len(b.text) for b in blocks if b.live)
+        hashes = content_hashes(blocks)
+        ledger = await self._ledger(session, hashes)
+        live_bytes = sum(len(b.text) for b, h in zip(blocks, hashes, strict=True) if b.live and h not in ledger)
         if live_bytes > THREAD_THRESHOLD // 4:
-            plan = await asyncio.to_thread(build_plan, blocks, ledger, self.plan_settings, tokens.count)
+            counter = _prefetching_counter(blocks, self.plan_settings.policy.allows)
+            plan = await asyncio.to_thread(build_plan, blocks, ledger, self.plan_settings, counter)
         else:
             plan = build_plan(blocks, ledger, self.plan_settings, tokens.count)
         plan = await self._persist(session, plan)
         return self._outcome(body, plan, base)
 
     async def _ledger(self, session: str, hashes: Sequence[str]) -> dict[str, Replay]:
+        """What the upstream already saw for these blocks in this session, whatever settings were
+        in force then (a settings change must not rewrite what the provider has cached, I3)."""
         assert self.store is not None
-        fp = self.plan_settings.fingerprint
-        keys = [LedgerKey(session, h, fp) for h in hashes]
-        rows = await asyncio.to_thread(self.store.ledger_get_many, keys)
-        return {k.content_hash: Replay(r.replacement, r.tokens_before, r.tokens_after) for k, r in rows.items()}
+        if len(hashes) <= SYNC_LOOKUP_KEYS:
+            rows = self.store.ledger_replays(session, hashes)
+        else:
+            rows = await asyncio.to_thread(self.store.ledger_replays, session, hashes)
+        return {h: Replay(r.replacement, r.tokens_before, r.tokens_after) for h, r in rows.items()}
 
     async def _persist(self, session: str, plan: Plan) -> Plan:
         """Commit new originals + ledger rows before forwarding; on failure keep only replays."""

@@ -153,12 +153,12 @@ def _compress_live(
     detection = detect(block.text, hint)
     if size < settings.floors.get(detection.kind, 0):
         return decide("below_floor", detection.kind)
-    before = count_tokens(block.text)
-    outcome = compress_text(block.text, hint, detection=detection, original_tokens=before)
+    outcome = compress_text(block.text, hint, detection=detection)
     result = outcome.result
     if result is None:
         action = "compressor_error" if outcome.reason.startswith("error") else "not_compressible"
-        return decide(action, detection.kind, tokens_before=before, tokens_after=before)
+        return decide(action, detection.kind)
+    before = count_tokens(block.text)  # the caller may have started this count concurrently
     text = result.text if result.lossless else result.text + settings.footer(key)
     after = count_tokens(text)
     if after >= before:

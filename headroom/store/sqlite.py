@@ -220,6 +220,26 @@ class SQLiteStore:
                     found[key] = LedgerRow(key, bytes(replacement), ccr_key, created, t_in, t_out)
         return found
 
+    def ledger_replays(self, session: str, content_hashes: Sequence[str]) -> dict[str, LedgerRow]:
+        """For each content hash, the first ledger row written in ``session`` under any settings
+        fingerprint: the bytes the upstream saw first are the bytes it must keep seeing."""
+        check_id(session, "ledger session")
+        wanted = list(dict.fromkeys(content_hashes))
+        found: dict[str, LedgerRow] = {}
+        with store_errors("ledger lookup"), self._pool.reading() as conn:
+            for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                chunk = wanted[start : start + _LOOKUP_CHUNK]
+                sql = (
+                    "SELECT content_hash, fingerprint, ccr_key, created, replacement, tokens_before, tokens_after "
+                    f"FROM ledger WHERE session = ? AND content_hash IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY created, rowid"
+                )
+                for chash, fp, ccr_key, created, replacement, t_in, t_out in conn.execute(sql, [session, *chunk]):
+                    if chash not in found:
+                        key = LedgerKey(session, chash, fp)
+                        found[chash] = LedgerRow(key, bytes(replacement), ccr_key, created, t_in, t_out)
+        return found
+
     def ccr_get(self, key: str) -> CCRRecord | None:
         """The original stored under ``key``, or None when unknown or expired; raises StoreError when
         the lookup fails. Marking the row recently used (LRU) is best effort: a store that cannot be

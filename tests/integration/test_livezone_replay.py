@@ -120,9 +120,6 @@ def test_a_proxy_joining_mid_session_never_compresses_history(tmp_path: Path) ->
     assert stats.replayed_blocks == last.log["blocks_replayed"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="ledger rows are keyed by the settings fingerprint: after a settings "
-                   "change (floors, tool policy, retrieve hint, port, compressor version) earlier compressed "
-                   "blocks are forwarded original, breaking I3 and the provider's cached prefix once")
 def test_a_settings_change_between_turns_keeps_replaying(tmp_path: Path) -> None:
     bodies = _synthetic_bodies()
     sid = str(uuid.UUID(int=9))

@@ -85,10 +85,10 @@ def test_nothing_of_a_failed_commit_is_visible(fake: FakeProvider, tmp_path: Pat
 
 def test_ledger_lookup_failure_forwards_the_original(fake: FakeProvider, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: SQLiteStore, keys: object) -> None:
+    def broken(self: SQLiteStore, session: object, hashes: object) -> None:
         raise StoreError("ledger lookup: database disk image is malformed (injected)")
 
-    monkeypatch.setattr(SQLiteStore, "ledger_get_many", broken)
+    monkeypatch.setattr(SQLiteStore, "ledger_replays", broken)
     with proxy(fake, str(tmp_path)) as handle:
         sent = post(handle, fake, _bodies()[0], headers(SID))
     assert sent.upstream == sent.client

@@ -43,3 +43,16 @@ def test_v1_file_is_migrated_and_old_rows_read_as_zero(tmp_path: Path) -> None:
         row = store.ledger_get_many([LedgerKey("s", "h", "f")])[LedgerKey("s", "h", "f")]
         assert store.stats().schema_version == 2
     assert (row.replacement, row.tokens_before, row.tokens_after) == (b"x", 0, 0)
+
+
+def test_ledger_replays_ignore_the_fingerprint_and_keep_the_first_row(tmp_path: Path) -> None:
+    clock = iter([10.0, 20.0, 30.0, 40.0, 50.0])
+    with SQLiteStore(tmp_path, background=False, clock=lambda: next(clock)) as store:
+        store.commit(PlanWrite(ccr=(), ledger=(LedgerRow(LedgerKey("s", "h1", "fpA"), b'"first"', "", 1.0, 9, 3),)))
+        store.commit(PlanWrite(ccr=(), ledger=(LedgerRow(LedgerKey("s", "h1", "fpB"), b'"later"', "", 2.0, 9, 4),)))
+        store.commit(PlanWrite(ccr=(), ledger=(LedgerRow(LedgerKey("other", "h2", "fpA"), b'"x"', "", 3.0),)))
+        found = store.ledger_replays("s", ["h1", "h2", "h1", "missing"])
+    assert set(found) == {"h1"}
+    assert found["h1"].replacement == b'"first"'
+    assert found["h1"].key == LedgerKey("s", "h1", "fpA")
+    assert (found["h1"].tokens_before, found["h1"].tokens_after) == (9, 3)
