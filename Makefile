@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8787
 
-.PHONY: setup run test lint typecheck unit pyz bench bench-overhead bench-compression clean
+.PHONY: setup run test lint typecheck unit pyz bench bench-overhead bench-compression bench-livezone clean
 
 setup: $(VENV)/.installed
 
@@ -37,7 +37,10 @@ bench-overhead: setup
 bench-compression: setup
 	$(BIN)/python benchmarks/compression.py
 
-bench: bench-overhead bench-compression
+bench-livezone: setup
+	$(BIN)/python benchmarks/livezone.py
+
+bench: bench-overhead bench-compression bench-livezone
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -15,7 +15,7 @@ from headroom import __version__
 from headroom.config import FIELDS, Resolved, describe, env_of, flag_of, resolve
 from headroom.errors import ConfigError
 
-SUBCOMMANDS = ("serve", "print-config", "selftest", "ccr")
+SUBCOMMANDS = ("serve", "print-config", "selftest", "compress", "ccr")
 
 
 def add_setting_flags(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_setting_flags(show)
     check = sub.add_parser("selftest", help="check that this host can run headroom (data, tokenizer, state dir)")
     add_setting_flags(check)
+    comp = sub.add_parser("compress", help="run the proxy's per-block pipeline on one tool output")
+    comp.add_argument("--tool", default="Bash", help="name of the tool that produced the output (default Bash)")
+    comp.add_argument("--command", dest="shell_command", default="", help="the shell command that produced it")
+    comp.add_argument("--json", action="store_true", help="print a JSON object instead of the text")
+    comp.add_argument("--store", action="store_true", help="store the original in the CCR store")
+    comp.add_argument("file", nargs="?", default="-", help="file to read, or - for stdin (default)")
+    add_setting_flags(comp)
     ccr = sub.add_parser("ccr", help="inspect the CCR store: get KEY | stats | gc")
     ccr.add_argument("action", choices=("get", "stats", "gc"))
     ccr.add_argument("key", nargs="?", default="")
@@ -76,6 +83,12 @@ def _cmd_selftest(args: argparse.Namespace) -> int:
     return run_selftest(resolve_from_args(args).settings)
 
 
+def _cmd_compress(args: argparse.Namespace) -> int:
+    from headroom.compress_cli import run_compress_cli
+
+    return run_compress_cli(resolve_from_args(args).settings, args)
+
+
 def _cmd_ccr(args: argparse.Namespace) -> int:
     from headroom.store.cli import run_ccr_cli
 
@@ -85,6 +98,7 @@ def _cmd_ccr(args: argparse.Namespace) -> int:
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "serve": _cmd_serve,
     "ccr": _cmd_ccr,
+    "compress": _cmd_compress,
     "print-config": _cmd_print_config,
     "selftest": _cmd_selftest,
 }

@@ -12,14 +12,17 @@ import time
 from dataclasses import dataclass, field
 
 from headroom.config import Settings
+from headroom.config.loader import is_loopback_host
 from headroom.errors import UpstreamError
 from headroom.observe.log import Logger, redact_target
+from headroom.optimize import Optimizer, Outcome
 from headroom.providers.headers import forward_request_headers, internal_headers
 from headroom.providers.registry import PROVIDERS, Origin, Provider, Route, route
+from headroom.retrieve import RetrieveEndpoints
 from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
 from headroom.transport.pool import UpstreamPool
 from headroom.transport.relay import RelayResult, RelayTimeouts, relay_response
-from headroom.wire.events import RequestHead, ResponseHead
+from headroom.wire.events import RequestHead
 from headroom.wire.serialize import LAST_CHUNK, encode_chunk, serialize_request_head
 
 
@@ -33,10 +36,15 @@ class Request:
 
 
 class Exchange:
-    def __init__(self, settings: Settings, pool: UpstreamPool, logger: Logger) -> None:
+    def __init__(
+        self, settings: Settings, pool: UpstreamPool, logger: Logger, optimizer: Optimizer,
+        retrieve: RetrieveEndpoints,
+    ) -> None:
         self.settings = settings
         self.pool = pool
         self.log = logger
+        self.optimizer = optimizer
+        self.retrieve = retrieve
         self.origins: dict[Provider, Origin] = {
             p: Origin.parse(getattr(settings, f"{p}_upstream")) for p in PROVIDERS
         }
@@ -47,21 +55,27 @@ class Exchange:
     def route(self, head: RequestHead) -> Route:
         return route(head.method, head.target, head.headers, self.origins)
 
+    def authorized(self, client: ClientConn, head: RequestHead) -> bool:
+        """Loopback callers always; others only with the inbound proxy token."""
+        if is_loopback_host(client.peer[0]):
+            return True
+        return self.retrieve.token_ok(head.headers)
+
     async def handle(self, client: ClientConn, req: Request) -> bool:
         """Serve one request; returns whether the client connection may be kept alive."""
         keep = req.head.keep_alive and not self.draining
         if req.route.kind == "local":
             return await self._local(client, req, keep)
         assert req.route.provider is not None
-        _ = internal_headers(req.head.headers)  # read before stripping (bypass once compression exists)
-        body = req.body
+        internal = internal_headers(req.head.headers)  # read before they are stripped
+        outcome = await self.optimizer.run(req.route, req.head.headers, req.body, internal)
         try:
-            result = await self._forward(client, req, body, keep)
+            result = await self._forward(client, req, outcome, keep)
         except UpstreamError as exc:
-            self._log(req, exc.status, 0, decision="passthrough", error=exc.kind)
+            self._log(req, exc.status, 0, outcome, error=exc.kind)
             await client.send_error(exc.status, exc.message, provider=req.route.provider, close=not keep)
             return keep
-        self._log(req, result.status, result.bytes_out, decision="passthrough", truncated=result.truncated)
+        self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated)
         return result.client_keep_alive
 
     def _upstream_request(self, req: Request, body: bytes) -> tuple[Origin, bytes]:
@@ -79,8 +93,9 @@ class Exchange:
             return origin, head + encode_chunk(body) + LAST_CHUNK
         return origin, head + body
 
-    async def _forward(self, client: ClientConn, req: Request, body: bytes, keep: bool) -> RelayResult:
-        origin, payload = self._upstream_request(req, body)
+    async def _forward(self, client: ClientConn, req: Request, outcome: Outcome, keep: bool) -> RelayResult:
+        origin, payload = self._upstream_request(req, outcome.body)
+        extra = outcome.client_headers()
         conn = await self.pool.acquire(origin)
         reusable = False
         watch = DisconnectWatch(client)
@@ -93,7 +108,7 @@ class Exchange:
                 raise UpstreamError(502, "upstream_write", f"sending the request upstream failed: {exc}") from exc
             result = await relay_response(
                 conn, client, method=req.head.method, client_http10=req.head.version == (1, 0),
-                client_keep_alive=keep, timeouts=self.timeouts, extra_headers=self._receipt_headers,
+                client_keep_alive=keep, timeouts=self.timeouts, extra_headers=lambda _head: extra,
             )
             reusable = result.upstream_reusable
             return result
@@ -111,9 +126,6 @@ class Exchange:
             else:
                 conn.abort()
 
-    def _receipt_headers(self, head: ResponseHead) -> list[tuple[bytes, bytes]]:
-        return []
-
     async def _local(self, client: ClientConn, req: Request, keep: bool) -> bool:
         name = req.route.local
         if name == "livez":
@@ -124,13 +136,21 @@ class Exchange:
                 return False
             await client.send_local(200, {"status": "ready"}, close=not keep)
         else:
-            await client.send_error(404, "retrieval is not enabled", close=not keep)
-        self._log(req, 200, 0, decision="local")
+            status = await self.retrieve.handle(client, req.head, req.body, keep)
+            self._log(req, status, 0, None, decision="local")
+            return keep
+        self._log(req, 200, 0, None, decision="local")
         return keep
 
-    def _log(self, req: Request, status: int, bytes_out: int, **fields: object) -> None:
+    def _log(self, req: Request, status: int, bytes_out: int, outcome: Outcome | None, **fields: object) -> None:
         if not self.log.enabled("info"):
             return
+        if outcome is not None:
+            fields.update(decision=outcome.decision, tokens_before=outcome.tokens_before,
+                          tokens_after=outcome.tokens_after, blocks_compressed=outcome.compressed,
+                          blocks_replayed=outcome.replayed, **outcome.fields)
+            if outcome.reason:
+                fields["reason"] = outcome.reason
         self.log.log(
             "info", "request", method=req.head.method.decode("latin-1"), target=redact_target(req.head.target),
             provider=req.route.provider, api=req.route.api, status=status, bytes_in=len(req.body),

@@ -6,7 +6,7 @@ values it may edit, and ``splice``s replacement bytes in, copying every other by
 
 from __future__ import annotations
 
-from headroom.jsonspan.codec import decode_string, decode_value, encode_string
+from headroom.jsonspan.codec import decode_string, decode_value, encode_string, has_lone_surrogate_escape
 from headroom.jsonspan.edit import find, parse_path, splice
 from headroom.jsonspan.model import (
     MAX_DEPTH,
@@ -35,6 +35,7 @@ __all__ = [
     "decode_value",
     "encode_string",
     "find",
+    "has_lone_surrogate_escape",
     "parse_path",
     "scan",
     "splice",

@@ -10,12 +10,14 @@ from typing import Any
 from headroom.jsonspan.model import DuplicateKeyError, JsonSpanError, Node
 from headroom.jsonspan.scanner import int_parser
 
-__all__ = ["decode_string", "decode_value", "encode_string"]
+__all__ = ["decode_string", "decode_value", "encode_string", "has_lone_surrogate_escape"]
 
 # A \uD800-\uDFFF escape in raw JSON text; only such escapes can produce a surrogate once the
 # bytes are known to be valid UTF-8 (which cannot encode surrogates).
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+# Escaped backslashes (consumed in pairs, so ``\\ud800`` is not an escape) and surrogate escapes.
+_PAIR_OR_SURROGATE = re.compile(rb"\\\\|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 _WHITESPACE = b" \t\n\r"
 
 
@@ -100,6 +102,32 @@ def decode_string(body: bytes, node: Node) -> str:
     if _SURROGATE_ESCAPE.search(raw) and _SURROGATE.search(value):
         raise JsonSpanError(f"string at {node.span} holds a lone surrogate escape")
     return value
+
+
+def has_lone_surrogate_escape(body: bytes) -> bool:
+    """True if a valid JSON text holds a ``\\uD800``-``\\uDFFF`` escape that is not half of a
+    high-low pair, anywhere (strings and member names). Linear; bodies without any surrogate escape
+    are answered by one search.
+
+    ``body`` must already be valid JSON (e.g. it passed ``scan``): backslashes then only occur in
+    strings, where each one starts an escape, so scanning escapes over the whole text is exact.
+    """
+    if _SURROGATE_ESCAPE.search(body) is None:
+        return False
+    high_end = -1  # end of an unpaired high surrogate escape, else -1
+    for match in _PAIR_OR_SURROGATE.finditer(body):
+        token = match.group()
+        high = token != b"\\\\" and token[3] in b"89abAB"
+        low = token != b"\\\\" and not high
+        if high_end >= 0:
+            if not (low and match.start() == high_end):
+                return True
+            high_end = -1
+        elif low:
+            return True
+        elif high:
+            high_end = match.end()
+    return high_end >= 0
 
 
 def encode_string(text: str) -> bytes:

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from headroom.wire.events import Headers, header_value
+from headroom.wire.events import Headers, header_value, header_values
 
 AuthMode = Literal["payg", "oauth", "subscription"]
 BUILTIN_DENY = (
@@ -23,7 +23,7 @@ _SUBSCRIPTION_BETA = re.compile(rb"(^|,)\s*oauth-[0-9]{4}-[0-9]{2}-[0-9]{2}\s*(,
 
 def classify_auth(headers: Headers) -> AuthMode:
     """API keys are pay-as-you-go; OAuth tokens and Claude/ChatGPT subscription logins are not."""
-    beta = header_value(headers, b"anthropic-beta") or b""
+    beta = b",".join(header_values(headers, b"anthropic-beta"))  # a list header: repeated lines combine
     if _SUBSCRIPTION_BETA.search(beta.lower()):
         return "subscription"
     if header_value(headers, b"chatgpt-account-id") is not None:

@@ -13,7 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from headroom.jsonspan import JsonSpanError, Node, Schema, decode_string, decode_value, scan
+from headroom.jsonspan import (
+    JsonSpanError,
+    Node,
+    Schema,
+    decode_string,
+    decode_value,
+    has_lone_surrogate_escape,
+    scan,
+)
 
 SCHEMA: Schema = {
     "messages": {
@@ -142,8 +150,11 @@ def compute_cache_info(body: bytes, messages: Sequence[Node], live_start: int) -
 
 
 def parse(body: bytes) -> Conversation:
-    """Scan a /v1/messages body. Raises JsonSpanError on anything it cannot edit safely."""
+    """Scan a /v1/messages body. Raises JsonSpanError on anything it cannot edit safely, including a
+    lone surrogate escape anywhere in the body (the provider rejects those; we never edit them)."""
     root = scan(body, SCHEMA)
+    if has_lone_surrogate_escape(body):
+        raise JsonSpanError("the body holds a lone surrogate escape")
     if root.kind != "object":
         raise JsonSpanError("body is not a JSON object")
     msgs_node = root.get("messages")

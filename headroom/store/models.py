@@ -65,6 +65,8 @@ class LedgerRow:
     replacement: bytes  # the exact JSON string literal bytes that replaced the block upstream
     ccr_key: str  # "" for lossless edits
     created: float
+    tokens_before: int = 0  # o200k tokens of the original block
+    tokens_after: int = 0  # o200k tokens of the replacement text
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +178,6 @@ def check_ledger_row(row: LedgerRow) -> None:
         raise StoreError(f"ledger ccr_key {row.ccr_key!r} is neither empty nor a CCR key")
     if isinstance(row.created, bool) or not isinstance(row.created, int | float):
         raise StoreError("ledger created must be a number")
+    for count in (row.tokens_before, row.tokens_after):
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            raise StoreError("ledger token counts must be non-negative integers")

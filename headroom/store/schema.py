@@ -53,8 +53,14 @@ _V1 = (
     """,
 )
 
+# v2: token counts of each ledger edit, so replayed blocks report their savings without re-counting
+_V2 = (
+    "ALTER TABLE ledger ADD COLUMN tokens_before INTEGER NOT NULL DEFAULT 0 CHECK (tokens_before >= 0)",
+    "ALTER TABLE ledger ADD COLUMN tokens_after INTEGER NOT NULL DEFAULT 0 CHECK (tokens_after >= 0)",
+)
+
 # Index i holds the statements that take the schema from version i to i + 1. Append, never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 LATEST = len(MIGRATIONS)
 
 

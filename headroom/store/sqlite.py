@@ -73,15 +73,18 @@ _CCR_UPSERT = (
     "last_access = max(last_access, excluded.last_access)"
 )
 _LEDGER_INSERT = (
-    "INSERT INTO ledger (session, content_hash, fingerprint, ccr_key, created, replacement) "
-    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (session, content_hash, fingerprint) DO NOTHING"
+    "INSERT INTO ledger (session, content_hash, fingerprint, ccr_key, created, replacement, tokens_before, "
+    "tokens_after) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session, content_hash, fingerprint) DO NOTHING"
 )
 
 
 @lru_cache(maxsize=_LOOKUP_CHUNK)
 def _ledger_select(count: int) -> str:
     wanted = " OR ".join(["(session = ? AND content_hash = ? AND fingerprint = ?)"] * count)
-    return f"SELECT session, content_hash, fingerprint, ccr_key, created, replacement FROM ledger WHERE {wanted}"
+    return (
+        "SELECT session, content_hash, fingerprint, ccr_key, created, replacement, tokens_before, tokens_after "
+        f"FROM ledger WHERE {wanted}"
+    )
 
 
 class SQLiteStore:
@@ -179,7 +182,8 @@ class SQLiteStore:
             check_ledger_row(row)
             k = row.key
             ledger_params.append(
-                (k.session, k.content_hash, k.fingerprint, row.ccr_key, float(row.created), row.replacement)
+                (k.session, k.content_hash, k.fingerprint, row.ccr_key, float(row.created), row.replacement,
+                 int(row.tokens_before), int(row.tokens_after))
             )
         return ccr_params, ledger_params
 
@@ -209,11 +213,31 @@ class SQLiteStore:
             for start in range(0, len(triples), _LOOKUP_CHUNK):
                 chunk = triples[start : start + _LOOKUP_CHUNK]
                 params = [part for triple in chunk for part in triple]
-                for session, content_hash, fingerprint, ccr_key, created, replacement in conn.execute(
+                for session, content_hash, fingerprint, ccr_key, created, replacement, t_in, t_out in conn.execute(
                     _ledger_select(len(chunk)), params
                 ):
                     key = wanted[(session, content_hash, fingerprint)]
-                    found[key] = LedgerRow(key, bytes(replacement), ccr_key, created)
+                    found[key] = LedgerRow(key, bytes(replacement), ccr_key, created, t_in, t_out)
+        return found
+
+    def ledger_replays(self, session: str, content_hashes: Sequence[str]) -> dict[str, LedgerRow]:
+        """For each content hash, the first ledger row written in ``session`` under any settings
+        fingerprint: the bytes the upstream saw first are the bytes it must keep seeing."""
+        check_id(session, "ledger session")
+        wanted = list(dict.fromkeys(content_hashes))
+        found: dict[str, LedgerRow] = {}
+        with store_errors("ledger lookup"), self._pool.reading() as conn:
+            for start in range(0, len(wanted), _LOOKUP_CHUNK):
+                chunk = wanted[start : start + _LOOKUP_CHUNK]
+                sql = (
+                    "SELECT content_hash, fingerprint, ccr_key, created, replacement, tokens_before, tokens_after "
+                    f"FROM ledger WHERE session = ? AND content_hash IN ({','.join('?' * len(chunk))}) "
+                    "ORDER BY created, rowid"
+                )
+                for chash, fp, ccr_key, created, replacement, t_in, t_out in conn.execute(sql, [session, *chunk]):
+                    if chash not in found:
+                        key = LedgerKey(session, chash, fp)
+                        found[chash] = LedgerRow(key, bytes(replacement), ccr_key, created, t_in, t_out)
         return found
 
     def ccr_get(self, key: str) -> CCRRecord | None:

@@ -13,9 +13,14 @@ import signal
 from dataclasses import dataclass
 
 from headroom.config import Settings
-from headroom.errors import ProtocolError
+from headroom.errors import ProtocolError, StoreError
 from headroom.exchange import Exchange, Request
 from headroom.observe.log import Logger, redact_target
+from headroom.optimize import Optimizer
+from headroom.providers.registry import reject
+from headroom.retrieve import RetrieveEndpoints
+from headroom.store.secret import load_or_create_secret
+from headroom.store.sqlite import SQLiteStore
 from headroom.transport.client import READ_SIZE, ClientConn, ClientGoneError
 from headroom.transport.pool import UpstreamPool
 from headroom.wire.events import Data, EndOfMessage, Event, RequestHead
@@ -54,12 +59,27 @@ class Server:
             idle_timeout=settings.pool_idle_timeout,
             ca_bundle=settings.ca_bundle,
         )
-        self.exchange = Exchange(settings, self.pool, self.log)
+        self.store = self._open_store(settings)
+        secret = load_or_create_secret(settings.data_dir) if self.store is not None else b""
+        self.exchange = Exchange(
+            settings, self.pool, self.log, Optimizer(settings, self.store, secret),
+            RetrieveEndpoints(self.store, settings.proxy_token),
+        )
         self._server: asyncio.Server | None = None
         self._conns: dict[asyncio.Task[None], _Conn] = {}
         self._inflight_body = 0
         self._reaper: asyncio.Task[None] | None = None
         self.port = 0
+
+    def _open_store(self, settings: Settings) -> SQLiteStore | None:
+        if settings.compression_mode == "off":
+            return None
+        try:
+            return SQLiteStore(settings.data_dir, ccr_ttl_seconds=settings.ccr_ttl_seconds,
+                               ccr_max_bytes=settings.ccr_max_bytes)
+        except StoreError as exc:
+            self.log.log("error", "store unavailable: compression disabled", error=str(exc))
+            return None
 
     @property
     def draining(self) -> bool:
@@ -150,6 +170,9 @@ class Server:
     async def _one_request(self, conn: _Conn, head: RequestHead) -> bool:
         route = self.exchange.route(head)
         client = conn.client
+        if route.kind != "reject" and not self.exchange.authorized(client, head):
+            route = reject(401, "non-loopback callers must send the x-headroom-proxy-token header",
+                           provider=route.provider)
         if route.kind == "reject":
             # a bodiless request can be answered and the connection kept; an unread body cannot
             keep = head.body_kind == "none" and head.keep_alive and not self.draining
@@ -260,6 +283,8 @@ class Server:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
         await self.pool.close()
+        if self.store is not None:
+            await asyncio.to_thread(self.store.close)
 
 
 async def _main(settings: Settings) -> int:

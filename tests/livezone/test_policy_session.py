@@ -69,3 +69,11 @@ def test_keys() -> None:
 def test_keys_are_deterministic(text: str) -> None:
     assert ccr_key(text) == ccr_key(text)
     assert content_hash(text) == content_hash(text)
+
+
+def test_subscription_beta_on_a_second_header_line() -> None:
+    """anthropic-beta is a comma list; repeated lines combine (RFC 9110 5.3)."""
+    headers = ((b"Authorization", b"Bearer sk-ant-oat01-x"), (b"anthropic-beta", b"claude-code-20250219"),
+               (b"Anthropic-Beta", b"oauth-2025-04-20"))
+    assert classify_auth(headers) == "subscription"
+    assert classify_auth(headers[:2]) == "oauth"

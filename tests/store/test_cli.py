@@ -9,6 +9,7 @@ import pytest
 from headroom.config import Settings, resolve
 from headroom.store import PlanWrite, SQLiteStore, ccr_key_of
 from headroom.store.cli import run_ccr_cli
+from headroom.store.schema import LATEST
 from tests.store.support import entry, request_write
 
 
@@ -55,7 +56,7 @@ def test_stats(settings: Settings) -> None:
         store.commit(request_write("s", 1, size=1000))
     code, out, err = run(settings, "stats")
     assert (code, err) == (0, "")
-    assert "schema_version  1\n" in out
+    assert f"schema_version  {LATEST}\n" in out
     assert "ccr             1 rows, 1004 bytes (cap 536870912 bytes, ttl 604800 s)\n" in out
     assert "ledger          1 rows, 3 bytes\n" in out
 

@@ -13,6 +13,7 @@ from headroom.errors import StoreError
 from headroom.store import LedgerKey, PlanWrite, SQLiteStore, ccr_key_of
 from headroom.store import gc as gc_module
 from headroom.store import sqlite as store_module
+from headroom.store.schema import LATEST
 from tests.store.support import FakeClock, entry, ledger_row, request_write
 
 DAY = 86400
@@ -178,7 +179,7 @@ def test_stats(store: SQLiteStore) -> None:
     store.commit(request_write("s", 1, size=1000))
     store.session_put("s", "k", "héllo")
     stats = store.stats()
-    assert stats.schema_version == 1
+    assert stats.schema_version == LATEST
     assert (stats.ccr.rows, stats.ledger.rows, stats.sessions.rows) == (1, 1, 1)
     assert stats.ccr.bytes == len("s/1\n") + 1000
     assert stats.ledger.bytes == 3 and stats.sessions.bytes == 6

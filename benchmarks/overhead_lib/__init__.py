@@ -1,0 +1,1 @@
+"""Parts of ``benchmarks/overhead.py``: request bodies, HTTP client, processes, statistics, report."""

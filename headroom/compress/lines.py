@@ -1,0 +1,141 @@
+"""Line-selection machinery shared by the line-oriented compressors (logs, search hits, diffs, text).
+
+A compressor decides, per line, whether it is kept; :func:`render` then writes the kept lines verbatim
+and replaces every run of dropped lines by exactly one receipt line that names the run (count, 1-based
+line range, a short description) and carries the retrieve marker. The omitted character ranges of the
+original are derived from the same runs, so text and ``omitted_ranges`` can never disagree.
+
+Lines are split on ``"\\n"`` only, so ``"\\n".join(lines)`` is the original text byte for byte (a
+trailing newline shows up as a final empty line, which is always kept). ``raw`` is what gets rendered;
+``body`` is what gets analysed: they differ only under a ``cat -n`` frame, where ``raw`` keeps the
+client's line numbers and ``body`` is the file content without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate
+
+from headroom.compress.base import marker
+
+# A receipt line costs roughly this many characters; a dropped run shorter than this is cheaper to keep.
+RECEIPT_CHARS = 72
+
+
+@dataclass(frozen=True, slots=True)
+class Lines:
+    text: str
+    raw: tuple[str, ...]
+    body: tuple[str, ...]
+    starts: tuple[int, ...]
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def end(self, index: int) -> int:
+        """Offset just past line ``index`` including its newline (or the text's end)."""
+        if index + 1 < len(self.starts):
+            return self.starts[index + 1]
+        return len(self.text)
+
+
+def split(text: str, body: Sequence[str] | None = None) -> Lines:
+    raw = tuple(text.split("\n"))
+    starts = tuple(accumulate((len(line) + 1 for line in raw[:-1]), initial=0))
+    if body is None or len(body) != len(raw):
+        body_t = raw
+    else:
+        body_t = tuple(body)
+    return Lines(text=text, raw=raw, body=body_t, starts=starts)
+
+
+def runs(keep: Sequence[bool]) -> list[tuple[int, int]]:
+    """Maximal runs [a, b) of dropped lines."""
+    out: list[tuple[int, int]] = []
+    start = -1
+    for index, kept in enumerate(keep):
+        if not kept and start < 0:
+            start = index
+        elif kept and start >= 0:
+            out.append((start, index))
+            start = -1
+    if start >= 0:
+        out.append((start, len(keep)))
+    return out
+
+
+def fill_small_gaps(lines: Lines, keep: list[bool], max_chars: int = RECEIPT_CHARS) -> None:
+    """Keep dropped runs whose text is no longer than the receipt that would replace them."""
+    for a, b in runs(keep):
+        size = lines.starts[b - 1] - lines.starts[a] + len(lines.raw[b - 1])
+        if size <= max_chars:
+            for index in range(a, b):
+                keep[index] = True
+
+
+def line_range(a: int, b: int) -> str:
+    """1-based inclusive label of the 0-based half-open run [a, b)."""
+    return f"L{a + 1}" if b - a == 1 else f"L{a + 1}–L{b}"
+
+
+def receipt(a: int, b: int, key: str, detail: str = "", noun: str = "line") -> str:
+    count = b - a
+    plural = noun if count == 1 else noun + "s"
+    tail = f": {detail}" if detail else ""
+    return f"[… {count} {plural} omitted ({line_range(a, b)}){tail} · {marker(key)}]"
+
+
+Describe = Callable[[int, int], str]
+
+
+def render(
+    lines: Lines,
+    keep: Sequence[bool],
+    describe: Describe,
+    replace: dict[int, str] | None = None,
+) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """Kept lines verbatim, one ``describe(a, b)`` receipt line per dropped run.
+
+    ``replace`` maps a kept line index to a rewritten line (e.g. a recomputed diff hunk header); the
+    original line then counts as omitted too, since its exact bytes are absent.
+    """
+    replace = replace or {}
+    if lines.raw and lines.raw[-1] == "" and not keep[-1]:
+        keep = [*keep[:-1], True]  # a trailing newline always survives
+    out: list[str] = []
+    omitted: list[tuple[int, int]] = []
+    index = 0
+    total = len(lines)
+    while index < total:
+        if keep[index]:
+            if index in replace:
+                out.append(replace[index])
+                omitted.append((lines.starts[index], lines.starts[index] + len(lines.raw[index])))
+            else:
+                out.append(lines.raw[index])
+            index += 1
+            continue
+        stop = index
+        while stop < total and not keep[stop]:
+            stop += 1
+        out.append(describe(index, stop))
+        end = lines.starts[stop - 1] + len(lines.raw[stop - 1])
+        if end > lines.starts[index]:
+            omitted.append((lines.starts[index], end))
+        index = stop
+    return "\n".join(out), _merge(omitted)
+
+
+def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return tuple(merged)
+
+
+def shift(ranges: tuple[tuple[int, int], ...], offset: int) -> tuple[tuple[int, int], ...]:
+    return tuple((start + offset, end + offset) for start, end in ranges)

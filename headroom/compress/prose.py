@@ -1,0 +1,70 @@
+"""Code and plain text: conservative by design.
+
+Code and prose are what an agent reads closely and edits by exact match, so nothing is dropped from
+them below a high floor. When policy allows rewriting (``lossy``), whitespace is normalised: trailing
+spaces go and runs of blank lines shrink to one. Prose longer than ``TEXT_FLOOR_TOKENS`` (estimated)
+keeps its head and tail around one receipt.
+"""
+
+from __future__ import annotations
+
+import re
+
+from headroom.compress import lines as ln
+from headroom.compress.base import Result
+from headroom.compress.job import Job, Produced
+
+TEXT_FLOOR_TOKENS = 20_000
+CHARS_PER_TOKEN = 4
+HEAD_SHARE = 0.6  # of the kept budget
+KEPT_TOKENS = 8_000
+_TRAIL_RE = re.compile(r"[ \t]+$", re.MULTILINE)
+_BLANKS_RE = re.compile(r"\n(?:[ \t]*\n){2,}")
+
+
+def normalise_whitespace(text: str) -> str:
+    return _BLANKS_RE.sub("\n\n", _TRAIL_RE.sub("", text))
+
+
+def compress_code(job: Job) -> Produced:
+    if not job.lossy or job.detection.frame == "claude.cat_n":
+        return "code:exact"
+    out = normalise_whitespace(job.payload)
+    if out == job.payload:
+        return "code:nothing_to_do"
+    return Result(text=out, omitted_ranges=(), strategy="code.whitespace")
+
+
+def compress_text(job: Job) -> Produced:
+    if not job.lossy:
+        return "text:exact"
+    if len(job.payload) > TEXT_FLOOR_TOKENS * CHARS_PER_TOKEN:
+        return _head_tail(job)
+    if job.detection.frame == "claude.cat_n":
+        return "text:file_view"
+    out = normalise_whitespace(job.payload)
+    if out == job.payload:
+        return "text:nothing_to_do"
+    return Result(text=out, omitted_ranges=(), strategy="text.whitespace")
+
+
+def _head_tail(job: Job) -> Produced:
+    lines = job.lines
+    budget = KEPT_TOKENS * CHARS_PER_TOKEN
+    keep = job.protected_mask()
+    used = 0
+    index = 0
+    while index < len(lines) and used < budget * HEAD_SHARE:
+        keep[index] = True
+        used += len(lines.raw[index]) + 1
+        index += 1
+    index = len(lines) - 1
+    used = 0
+    while index >= 0 and used < budget * (1 - HEAD_SHARE):
+        keep[index] = True
+        used += len(lines.raw[index]) + 1
+        index -= 1
+    if all(keep):
+        return "text:single_block"
+    text, omitted = ln.render(lines, keep, lambda a, b: ln.receipt(a, b, job.hint.key))
+    return Result(text=text, omitted_ranges=omitted, strategy="text.head_tail")

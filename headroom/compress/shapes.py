@@ -1,0 +1,104 @@
+"""Line-shape recognisers used by detection and by the compressors that parse what they detected.
+
+Each recogniser is a compiled regex or a small predicate over one line; detection applies them to a
+bounded sample of lines, so its cost does not grow with the output.
+"""
+
+from __future__ import annotations
+
+import re
+
+# -- search hits -----------------------------------------------------------------------------------
+# path:line:text (grep -n, rg --no-heading), path-line-text (context lines), rg heading blocks.
+HIT_RE = re.compile(r"(?P<path>[^\s:][^:\n]*?):(?P<line>\d+):")
+CTX_RE = re.compile(r"(?P<path>[^\s:][^:\n]*?)-(?P<line>\d+)-")
+NUM_HIT_RE = re.compile(
+    r"(?P<line>\d+)(?P<sep>[:-])(?!\d{2}[-:]\d{2}[T :])"
+)  # not a date or time  # single-file grep -n, rg heading body lines
+BINARY_RE = re.compile(r"(?:grep: .*: binary file matches|Binary file .* matches|grep: .*: (?:No such file|"
+                       r"Permission denied|Is a directory).*)$")  # fmt: skip
+_PATH_RE = re.compile(r"(?:\.{0,2}/|~/)?(?:[\w.@+,=~-]+/)*[\w.@+,=~-]+")
+_TIMESTAMPISH = re.compile(r"[\dTZ:.\-+ ]+")
+_HAS_EXT = re.compile(r"\.[A-Za-z][\w-]{0,11}$")
+
+
+def looks_like_path(text: str, *, lenient: bool = False) -> bool:
+    """A grep hit's path part: path characters, not a timestamp, with a slash or extension (or lenient)."""
+    if not text or _TIMESTAMPISH.fullmatch(text) or not _PATH_RE.fullmatch(text):
+        return False
+    if text[:4].isdigit() and text[4:5] == "-":
+        return False  # 2025-03-04T10 … is a timestamp, never a path
+    if "/" in text or _HAS_EXT.search(text):
+        return True
+    return lenient and any(c.isalpha() for c in text)
+
+
+def hit_path(line: str, *, lenient: bool = False) -> tuple[str, int, str] | None:
+    """``(path, line_number, sep)`` of a ``path:N:`` hit or ``path-N-`` context line."""
+    match = HIT_RE.match(line)
+    if match and looks_like_path(match.group("path"), lenient=lenient):
+        return match.group("path"), int(match.group("line")), ":"
+    match = CTX_RE.match(line)
+    if match and looks_like_path(match.group("path"), lenient=lenient):
+        return match.group("path"), int(match.group("line")), "-"
+    return None
+
+
+# -- diffs -----------------------------------------------------------------------------------------
+HUNK_RE = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)")
+DIFF_SIGNAL_RE = re.compile(r"^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.MULTILINE)
+
+# -- logs ------------------------------------------------------------------------------------------
+TIMESTAMP_START_RE = re.compile(
+    r"\s*\[?(?:\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}|\d{4}/\d{2}/\d{2} \d{2}:\d{2}|"
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}|\d{2}:\d{2}:\d{2}[.,]?\d*\b|"
+    r"\d{10}(?:\.\d+)?\b|I\d{4} \d{2}:\d{2})"
+)
+LEVEL_START_RE = re.compile(
+    r"\s*\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b|.{0,40}\blevel=\w+|"
+    r".{0,60}\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL) ?\]"
+)
+PYTEST_RE = re.compile(
+    r"^=+ (?:test session starts|FAILURES|ERRORS|short test summary info|warnings summary)|"
+    r"^\S+\.py::\S+ (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)|^\S+\.py [.FEsxX]+(?: +\[ *\d+%\])?$|"
+    r"^=+ .*\b(?:passed|failed|error)\b.* in [\d.]+s",
+    re.MULTILINE,
+)
+CARGO_RE = re.compile(
+    r"^ +(?:Compiling|Checking|Finished|Running|Downloaded|Downloading|Fresh|Updating|Locking) \S|"
+    r"^error\[E\d{4}\]|^(?:error|warning)(?:\[[\w:-]+\])?: .*\n +--> ",
+    re.MULTILINE,
+)
+NPM_RE = re.compile(r"^(?:npm (?:ERR!|WARN|notice|error|warn)|yarn (?:install|run) v|\[\d/\d\] |added \d+ packages)",
+                    re.MULTILINE)  # fmt: skip
+
+# -- tables ----------------------------------------------------------------------------------------
+LS_RE = re.compile(r"[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s")
+HEADER_WORD_RE = re.compile(r"[A-Z][A-Z0-9%()_/.-]*(?: [A-Z][A-Z0-9%()_/.-]*)?")
+
+# -- JSON ----------------------------------------------------------------------------------------
+# One line of pretty-printed JSON: an optional key, then a scalar or an opening/closing bracket.
+PRETTY_JSON_LINE_RE = re.compile(
+    r'\s*(?:"(?:[^"\\]|\\.)*"\s*:\s*)?(?:"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*|true|false|null|[\[{]|[\]}])?\s*,?\s*'
+    r"|.*…\d+ tokens truncated….*"
+)
+
+# -- markup and code -------------------------------------------------------------------------------
+HTML_START_RE = re.compile(r"\s*(?:<!DOCTYPE html|<html[\s>]|<head[\s>]|<body[\s>])", re.IGNORECASE)
+HTML_TAG_RE = re.compile(r"</?(?:div|p|a|span|li|ul|td|tr|table|script|meta|link|section|nav|img|br|h[1-6])\b",
+                         re.IGNORECASE)  # fmt: skip
+CODE_LINE_RE = re.compile(
+    r"\s*(?:def |class |import |from \S+ import |function |const |let |var |return\b|if ?\(|for ?\(|"
+    r"while ?\(|#include|#define|package |fn |pub |impl |struct |enum |public |private |protected |func |"
+    r"@\w+|//|/\*|\* |\*/|#!|elif |else\b|try:|except\b|async |await |export |type |interface |use |mod )"
+    r"|.*[{};]\s*$|\s*[}\])]"
+)
+
+
+def sample_lines(text: str, head: int = 400, tail: int = 100) -> list[str]:
+    """Up to ``head`` first and ``tail`` last lines, without reading the middle of a huge text."""
+    first = text.split("\n", head)
+    if len(first) <= head:
+        return first
+    last = text[-200 * tail :].split("\n")[-tail:]
+    return first[:head] + last

@@ -1,0 +1,79 @@
+"""Template mining for repeated lines (Drain-style, deterministic).
+
+Lines are first masked (timestamps, ids, numbers → ``<*>``, see :mod:`masks`). Lines whose masked form
+is identical share a template. Lines of low severity are additionally merged with a similar template of
+the same token count (most positions equal), the differing positions becoming ``<*>``. Warning and error
+lines are never merged fuzzily: two warnings collapse only when they are identical after masking, so
+distinct warnings never collapse because a prefix (such as a timestamp) matched.
+
+Clustering follows input order only, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from headroom.compress.masks import ERROR, WARN, WILD
+
+_STAMP_RE = re.compile(r"<\*>T<\*>(?:Z|[+-]<\*>)?")  # a masked ISO timestamp reads better as one <*>
+SIMILARITY = 0.6
+MAX_CLUSTERS_PER_GROUP = 64
+
+
+@dataclass(slots=True)
+class Templates:
+    ids: list[int]  # template id of every line
+    texts: list[list[str]]  # tokens of each template
+    counts: list[int] = field(default_factory=list)
+
+    def text(self, tid: int, limit: int = 110) -> str:
+        joined = _STAMP_RE.sub(WILD, " ".join(self.texts[tid]))
+        return joined if len(joined) <= limit else joined[: limit - 1] + "…"
+
+
+def mine(masked: list[str] | tuple[str, ...], levels: list[str], keys: list[str | None] | None = None) -> Templates:
+    """Template id per line. ``keys`` optionally overrides a line's grouping key (subkind rules)."""
+    exact: dict[str, int] = {}
+    groups: dict[tuple[str, int], list[int]] = {}
+    texts: list[list[str]] = []
+    counts: list[int] = []
+    ids: list[int] = []
+    for index, line in enumerate(masked):
+        level = levels[index]
+        override = keys[index] if keys is not None else None
+        key = f"{level}\x00{override if override is not None else line}"
+        tid = exact.get(key)
+        if tid is None:
+            tokens = override.split() if override is not None else line.split()
+            tid = -1
+            if override is None and level not in (ERROR, WARN) and tokens:
+                tid = _merge(groups.setdefault((level, len(tokens)), []), texts, tokens)
+            if tid < 0:
+                tid = len(texts)
+                texts.append(tokens)
+                counts.append(0)
+                if override is None and level not in (ERROR, WARN) and tokens:
+                    groups[(level, len(tokens))].append(tid)
+            exact[key] = tid
+        counts[tid] += 1
+        ids.append(tid)
+    return Templates(ids=ids, texts=texts, counts=counts)
+
+
+def _merge(group: list[int], texts: list[list[str]], tokens: list[str]) -> int:
+    """Merge ``tokens`` into the most similar template of its group, or return -1."""
+    best, best_score = -1, SIMILARITY
+    size = len(tokens)
+    for tid in group[:MAX_CLUSTERS_PER_GROUP]:
+        template = texts[tid]
+        if template[0] != tokens[0] and WILD not in (template[0], tokens[0]):
+            continue
+        same = sum(1 for a, b in zip(template, tokens, strict=True) if a in (b, WILD))
+        score = same / size
+        if score >= best_score and (best < 0 or score > best_score):
+            best, best_score = tid, score
+    if best >= 0:
+        template = texts[best]
+        texts[best] = [a if a == b else WILD for a, b in zip(template, tokens, strict=True)]
+    return best

@@ -1,0 +1,201 @@
+"""Live-zone compression of one request: policy → scan → ledger → plan → store → splice.
+
+Fail open: any error here forwards the original bytes (I8). Originals and ledger rows are
+committed before the edited body leaves (I7); when the store fails, only ledger replays (which
+need no write) are applied and new compressions are dropped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+from headroom import tokens
+from headroom.config import Settings
+from headroom.errors import StoreError
+from headroom.jsonspan import splice
+from headroom.livezone.plan import Block, Decision, Plan, Replay, build_plan, content_hashes
+from headroom.livezone.policy import classify_auth, parse_modes
+from headroom.livezone.session import session_key
+from headroom.livezone.settings import plan_settings
+from headroom.providers import anthropic
+from headroom.providers.registry import Route
+from headroom.store.models import LedgerKey, LedgerRow, PlanWrite
+from headroom.store.sqlite import SQLiteStore
+from headroom.wire.events import Headers, header_value
+
+THREAD_THRESHOLD = 64 * 1024  # scan/plan bodies larger than this off the event loop
+SYNC_LOOKUP_KEYS = 256  # small ledger lookups run inline (a thread hop costs more than the query)
+PREFETCH_BYTES = 16 * 1024  # count tokens of live outputs at least this big while they compress
+_COUNTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headroom-tokens")
+
+
+def _prefetching_counter(blocks: Sequence[Block], allows: Callable[[str], bool]) -> Callable[[str], int]:
+    """tokens.count, with the counts of big live originals started now on another thread: the
+    tokenizer releases the GIL, so counting overlaps with detection and compression."""
+    pending: dict[str, Future[int]] = {}
+    for b in blocks:
+        if b.live and len(b.text) >= PREFETCH_BYTES and allows(b.tool) and b.text not in pending:
+            pending[b.text] = _COUNTER.submit(tokens.count, b.text)
+
+    def count(text: str) -> int:
+        fut = pending.get(text)
+        return fut.result() if fut is not None else tokens.count(text)
+
+    return count
+
+
+@dataclass(slots=True)
+class Outcome:
+    body: bytes
+    decision: str  # passthrough | no_change | compressed
+    reason: str = ""
+    fields: dict[str, object] = field(default_factory=dict)
+    tokens_before: int = 0
+    tokens_after: int = 0
+    compressed: int = 0
+    replayed: int = 0
+
+    def client_headers(self) -> list[tuple[bytes, bytes]]:
+        if self.decision == "passthrough":
+            return []
+        return [
+            (b"x-headroom-tokens-before", str(self.tokens_before).encode()),
+            (b"x-headroom-tokens-after", str(self.tokens_after).encode()),
+            (b"x-headroom-blocks-compressed", str(self.compressed).encode()),
+            (b"x-headroom-blocks-replayed", str(self.replayed).encode()),
+        ]
+
+
+class Optimizer:
+    def __init__(self, settings: Settings, store: SQLiteStore | None, secret: bytes) -> None:
+        self.settings = settings
+        self.store = store
+        self.secret = secret
+        self.plan_settings = plan_settings(settings)
+        self.auth_modes = parse_modes(settings.compress_auth_modes)
+
+    def eligibility(self, route: Route, headers: Headers, internal: dict[bytes, bytes]) -> str:
+        """Empty when the request may be compressed, else the passthrough reason."""
+        if self.settings.compression_mode == "off":
+            return "mode_off"
+        if route.api != "anthropic.messages":
+            return "route"
+        if internal.get(b"x-headroom-bypass", b"").strip(b" \t") in (b"1", b"true", b"yes"):
+            return "bypass_header"
+        if header_value(headers, b"content-encoding") not in (None, b"identity"):
+            return "content_encoding"
+        mode = classify_auth(headers)
+        if mode not in self.auth_modes:
+            return f"auth_{mode}"
+        if self.store is None:
+            return "store_unavailable"
+        return ""
+
+    async def run(self, route: Route, headers: Headers, body: bytes, internal: dict[bytes, bytes]) -> Outcome:
+        reason = self.eligibility(route, headers, internal)
+        if reason:
+            return Outcome(body, "passthrough", reason)
+        started = time.perf_counter()
+        try:
+            outcome = await self._optimise(headers, body)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # fail open on any optimisation error (I8)
+            outcome = Outcome(body, "passthrough", f"error:{type(exc).__name__}", {"error": str(exc)[:200]})
+        outcome.fields["optimise_ms"] = round((time.perf_counter() - started) * 1000, 3)
+        return outcome
+
+    async def _optimise(self, headers: Headers, body: bytes) -> Outcome:
+        big = len(body) > THREAD_THRESHOLD
+        conv = await asyncio.to_thread(anthropic.parse, body) if big else anthropic.parse(body)
+        blocks = [
+            Block(
+                f"messages[{o.message}].content[{o.block}]" + (f".content[{o.part}]" if o.part is not None else ""),
+                o.span, o.text, o.tool_name, o.tool_input, o.live,
+            )
+            for o in conv.outputs
+        ]
+        base: dict[str, object] = {
+            "messages": conv.messages, "live_start": conv.live_start,
+            "frozen": conv.cache.frozen_count, "breakpoints": conv.cache.breakpoints,
+        }
+        if conv.cache.ttl_warning:
+            base["ttl_warning"] = conv.cache.ttl_warning
+        if not blocks:
+            return Outcome(body, "no_change", "no_tool_outputs", base)
+        session = session_key("anthropic", headers, explicit=anthropic.session_from_user_id(conv.metadata_user_id),
+                              first_user_text=conv.first_user_text, secret=self.secret)
+        hashes = content_hashes(blocks)
+        ledger = await self._ledger(session, hashes)
+        live_bytes = sum(len(b.text) for b, h in zip(blocks, hashes, strict=True) if b.live and h not in ledger)
+        if live_bytes > THREAD_THRESHOLD // 4:
+            counter = _prefetching_counter(blocks, self.plan_settings.policy.allows)
+            plan = await asyncio.to_thread(build_plan, blocks, ledger, self.plan_settings, counter)
+        else:
+            plan = build_plan(blocks, ledger, self.plan_settings, tokens.count)
+        plan = await self._persist(session, plan)
+        return self._outcome(body, plan, base)
+
+    async def _ledger(self, session: str, hashes: Sequence[str]) -> dict[str, Replay]:
+        """What the upstream already saw for these blocks in this session, whatever settings were
+        in force then (a settings change must not rewrite what the provider has cached, I3)."""
+        assert self.store is not None
+        if len(hashes) <= SYNC_LOOKUP_KEYS:
+            rows = self.store.ledger_replays(session, hashes)
+        else:
+            rows = await asyncio.to_thread(self.store.ledger_replays, session, hashes)
+        return {h: Replay(r.replacement, r.tokens_before, r.tokens_after) for h, r in rows.items()}
+
+    async def _persist(self, session: str, plan: Plan) -> Plan:
+        """Commit new originals + ledger rows before forwarding; on failure keep only replays."""
+        if not plan.entries:
+            return plan
+        assert self.store is not None
+        now = time.time()
+        fp = self.plan_settings.fingerprint
+        write = PlanWrite(
+            ccr=[(e.ccr_key, e.original, dict(e.meta, session=session)) for e in plan.entries if e.ccr_key],
+            ledger=[LedgerRow(LedgerKey(session, e.content_hash, fp), e.replacement, e.ccr_key, now,
+                              e.tokens_before, e.tokens_after) for e in plan.entries],
+        )
+        try:
+            await asyncio.to_thread(self.store.commit, write)
+        except StoreError:
+            new = {e.span for e in plan.entries}
+            edits = tuple(ed for ed in plan.edits if ed[0] not in new)
+            decisions = tuple(replace(d, action="store_error", bytes_after=d.bytes_before,
+                                      tokens_after=d.tokens_before) if d.action == "compressed" else d
+                              for d in plan.decisions)
+            return Plan(edits, decisions, (), plan.hashes)
+        return plan
+
+    def _outcome(self, body: bytes, plan: Plan, base: dict[str, object]) -> Outcome:
+        edited = splice(body, sorted(plan.edits)) if plan.edits else body
+        counted = [d for d in plan.decisions if d.action in ("compressed", "replayed")]
+        out = Outcome(
+            edited,
+            "compressed" if plan.edits else "no_change",
+            "" if plan.edits else "nothing_smaller",
+            base,
+            tokens_before=sum(d.tokens_before for d in counted),
+            tokens_after=sum(d.tokens_after for d in counted),
+            compressed=sum(d.action == "compressed" for d in plan.decisions),
+            replayed=sum(d.action == "replayed" for d in plan.decisions),
+        )
+        out.fields.update(
+            live_blocks=sum(d.action not in ("excluded_hot_zone", "replayed") for d in plan.decisions),
+            bytes_before=len(body), bytes_after=len(edited),
+            strategies=sorted({d.strategy for d in plan.decisions if d.strategy and d.action == "compressed"}),
+            # live blocks only: replays are counted above, so a line does not grow with the session
+            blocks=[_brief(d) for d in plan.decisions if d.action not in ("excluded_hot_zone", "replayed")],
+        )
+        return out
+
+
+def _brief(d: Decision) -> dict[str, object]:
+    return {"at": d.label, "tool": d.tool, "kind": d.kind, "action": d.action, "bytes": [d.bytes_before, d.bytes_after],
+            "tokens": [d.tokens_before, d.tokens_after], "strategy": d.strategy}
