@@ -112,5 +112,9 @@ def test_a_client_connection_close_is_honoured_and_the_upstream_stays_pooled(
 def test_local_endpoints_log_the_status_they_answered(proxy: ProxyHandle) -> None:
     with Client(proxy.port) as client:
         assert client.request("GET", "/v1/retrieve/0123456789abcdef01234567").status == 404
-    records = [json.loads(line) for line in proxy.log_lines()]
-    assert [r["status"] for r in records if r["event"] == "request"] == [404]
+
+    def statuses() -> list[int]:
+        return [r["status"] for line in proxy.log_lines() if (r := json.loads(line))["event"] == "request"]
+
+    wait_until(lambda: statuses() != [], 5.0, "request logged")  # the line is written after the answer
+    assert statuses() == [404]
