@@ -78,6 +78,12 @@ class Optimizer:
         self.plan_settings = plan_settings(settings)
         self.auth_modes = parse_modes(settings.compress_auth_modes)
 
+    def bind_port(self, port: int) -> None:
+        """The port actually listened on (``--port 0`` picks one): retrieval footers must name it."""
+        if port != self.settings.port:
+            self.settings = replace(self.settings, port=port)
+            self.plan_settings = plan_settings(self.settings)
+
     def eligibility(self, route: Route, headers: Headers, internal: dict[bytes, bytes]) -> str:
         """Empty when the request may be compressed, else the passthrough reason."""
         if self.settings.compression_mode == "off":

@@ -102,7 +102,8 @@ class Settings:
         512 * MiB, "Global budget of buffered request bodies before new requests get 503.", minimum=1
     )
     # -- timeouts (seconds)
-    header_timeout: float = opt(10.0, "Absolute deadline for a request head, from its first byte.",
+    header_timeout: float = opt(10.0, "Absolute deadline for a request head, from its first byte (408); a new "
+                                "connection that sends nothing is closed silently after it.",
                                 minimum=0.001)
     body_idle_timeout: float = opt(30.0, "Longest pause between request body reads.", minimum=0.001)
     body_timeout: float = opt(120.0, "Deadline for a whole request body.", minimum=0.001)

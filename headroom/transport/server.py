@@ -90,6 +90,7 @@ class Server:
             self._on_connection, self.settings.host, self.settings.port, limit=READ_SIZE, backlog=1024
         )
         self.port = int(self._server.sockets[0].getsockname()[1])
+        self.exchange.optimizer.bind_port(self.port)
         self._reaper = asyncio.create_task(self._reap_pool())
         self.log.log("info", "listening", host=self.settings.host, port=self.port)
         return self.port

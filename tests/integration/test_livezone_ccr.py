@@ -163,8 +163,6 @@ def test_non_loopback_callers_need_the_proxy_token(tmp_path: Path) -> None:
         assert _ask(with_token, "10.1.2.3", "f" * 24, ((TOKEN_HEADER, b"s3cret-token"),)) == 404
 
 
-@pytest.mark.xfail(strict=True, reason="the footer is built from settings.port before binding: with --port 0 it "
-                   "says http://127.0.0.1:0/... (needs the bound port passed to the Optimizer after start)")
 def test_the_retrieval_hint_names_the_listening_port(served: Served) -> None:
     handle, sent = served
     urls = re.findall(rb"curl -s http://127\.0\.0\.1:([0-9]+)(/v1/retrieve/[0-9a-f]{24})", sent.upstream)
