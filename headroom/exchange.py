@@ -18,11 +18,12 @@ from headroom.observe.log import Logger, redact_target
 from headroom.optimize import Optimizer, Outcome
 from headroom.providers.headers import forward_request_headers, internal_headers
 from headroom.providers.registry import PROVIDERS, Origin, Provider, Route, route
+from headroom.providers.usage import UsageTap
 from headroom.retrieve import RetrieveEndpoints
 from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
 from headroom.transport.pool import UpstreamPool
-from headroom.transport.relay import RelayResult, RelayTimeouts, relay_response
-from headroom.wire.events import RequestHead
+from headroom.transport.relay import RelayResult, RelayTimeouts, ResponseTap, relay_response
+from headroom.wire.events import RequestHead, ResponseHead, header_value
 from headroom.wire.serialize import LAST_CHUNK, encode_chunk, serialize_request_head
 
 
@@ -33,6 +34,26 @@ class Request:
     body: bytes
     chunked: bool
     started: float = field(default_factory=time.perf_counter)
+
+
+class UsageRecorder(ResponseTap):
+    """Reads token usage (cache reads/writes included) from the response as it streams by."""
+
+    __slots__ = ("usage",)
+
+    def __init__(self) -> None:
+        self.usage: UsageTap | None = None
+
+    def head(self, head: ResponseHead) -> None:
+        self.usage = UsageTap(header_value(head.headers, b"content-type") or b"")
+
+    def data(self, data: bytes) -> None:
+        if self.usage is not None:
+            self.usage.feed(data)
+
+    def fields(self) -> dict[str, object]:
+        found = self.usage.finish() if self.usage is not None else None
+        return dict(found.as_fields()) if found is not None else {}
 
 
 class Exchange:
@@ -69,13 +90,14 @@ class Exchange:
         assert req.route.provider is not None
         internal = internal_headers(req.head.headers)  # read before they are stripped
         outcome = await self.optimizer.run(req.route, req.head.headers, req.body, internal)
+        tap = UsageRecorder()
         try:
-            result = await self._forward(client, req, outcome, keep)
+            result = await self._forward(client, req, outcome, keep, tap)
         except UpstreamError as exc:
             self._log(req, exc.status, 0, outcome, error=exc.kind)
             await client.send_error(exc.status, exc.message, provider=req.route.provider, close=not keep)
             return keep
-        self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated)
+        self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated, **tap.fields())
         return result.client_keep_alive
 
     def _upstream_request(self, req: Request, body: bytes) -> tuple[Origin, bytes]:
@@ -93,7 +115,9 @@ class Exchange:
             return origin, head + encode_chunk(body) + LAST_CHUNK
         return origin, head + body
 
-    async def _forward(self, client: ClientConn, req: Request, outcome: Outcome, keep: bool) -> RelayResult:
+    async def _forward(
+        self, client: ClientConn, req: Request, outcome: Outcome, keep: bool, tap: UsageRecorder
+    ) -> RelayResult:
         origin, payload = self._upstream_request(req, outcome.body)
         extra = outcome.client_headers()
         conn = await self.pool.acquire(origin)
@@ -109,6 +133,7 @@ class Exchange:
             result = await relay_response(
                 conn, client, method=req.head.method, client_http10=req.head.version == (1, 0),
                 client_keep_alive=keep, timeouts=self.timeouts, extra_headers=lambda _head: extra,
+                tap=tap,
             )
             reusable = result.upstream_reusable
             return result
