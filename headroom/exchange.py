@@ -36,6 +36,9 @@ class Request:
     started: float = field(default_factory=time.perf_counter)
 
 
+COALESCE_BYTES = 64 * 1024
+
+
 class UsageRecorder(ResponseTap):
     """Reads token usage (cache reads/writes included) from the response as it streams by."""
 
@@ -100,7 +103,9 @@ class Exchange:
         self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated, **tap.fields())
         return result.client_keep_alive
 
-    def _upstream_request(self, req: Request, body: bytes) -> tuple[Origin, bytes]:
+    def _upstream_request(self, req: Request, body: bytes) -> tuple[Origin, list[bytes]]:
+        """The origin and the bytes to write: small requests as one buffer (one send), large ones
+        as head + body so the body is never copied again."""
         assert req.route.provider is not None
         origin = self.origins[req.route.provider]
         headers = forward_request_headers(
@@ -111,9 +116,10 @@ class Exchange:
         )
         target = origin.prefix.encode("ascii") + req.route.target
         head = serialize_request_head(req.head.method, target, headers)
-        if req.chunked:
-            return origin, head + encode_chunk(body) + LAST_CHUNK
-        return origin, head + body
+        parts = [head, encode_chunk(body), LAST_CHUNK] if req.chunked else [head, body]
+        if len(body) <= COALESCE_BYTES:
+            return origin, [b"".join(parts)]
+        return origin, parts
 
     async def _forward(
         self, client: ClientConn, req: Request, outcome: Outcome, keep: bool, tap: UsageRecorder
@@ -124,7 +130,8 @@ class Exchange:
         reusable = False
         watch = DisconnectWatch(client)
         try:
-            conn.writer.write(payload)
+            for part in payload:
+                conn.writer.write(part)
             try:
                 async with asyncio.timeout(self.timeouts.idle):
                     await conn.writer.drain()
