@@ -86,7 +86,8 @@ def _json(payload: str) -> str:
 
 
 def _diff(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[str, str] | None:
-    if not shapes.DIFF_SIGNAL_RE.search(payload[:200_000]):
+    head = payload[:200_000]
+    if ("diff --git " not in head and "@@ -" not in head) or not shapes.line_matches(shapes.DIFF_SIGNAL_RE, head, 1):
         return None
     diffish = sum(1 for line in nonempty if line[:1] in " +-@\\" or line.startswith(("diff ", "index ", "commit ",
                   "Author:", "Date:", "new file", "deleted file", "similarity", "rename ", "old mode", "new mode",
@@ -95,7 +96,7 @@ def _diff(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[st
         return None
     if re.search(r"^commit [0-9a-f]{7,40}", payload[:20_000], re.MULTILINE):
         return "diff", "diff.patch_log"
-    if "\ndiff --git " in "\n" + payload[:200_000]:
+    if "\ndiff --git " in "\n" + head:
         return "diff", "diff.git"
     return "diff", "diff.unified"
 
@@ -180,11 +181,11 @@ def _fields(header: str, rows: list[str]) -> bool:
 
 def _log(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[str, str] | None:
     head = payload[:100_000]
-    if family == "pytest" or len(shapes.PYTEST_RE.findall(head)) >= 2:
+    if family == "pytest" or shapes.line_matches(shapes.PYTEST_RE, head, 2) >= 2:
         return "log", "log.pytest"
-    if family == "cargo" or len(shapes.CARGO_RE.findall(head)) >= 2:
+    if family == "cargo" or shapes.line_matches(shapes.CARGO_RE, head, 2) >= 2:
         return "log", "log.cargo"
-    if family == "npm" or len(shapes.NPM_RE.findall(head)) >= 2:
+    if family == "npm" or shapes.line_matches(shapes.NPM_RE, head, 2) >= 2:
         return "log", "log.npm"
     stamped = _fraction(nonempty, shapes.TIMESTAMP_START_RE.match)
     levelled = _fraction(nonempty, shapes.LEVEL_START_RE.match)

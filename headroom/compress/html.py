@@ -22,7 +22,10 @@ _DROP_RE = re.compile(
     r"|<head\b[^>]*>(?:(?!<title\b).)*?(?=<title\b|</head\s*>)|<meta\b[^>]*>|<link\b[^>]*>",
     re.IGNORECASE | re.DOTALL,
 )
-_TAG_RE = re.compile(r"<(/?)([A-Za-z][\w:-]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+# Plainly ``<(/?)([A-Za-z][\w:-]*)((?:[^<>"']|"[^"]*"|'[^']*')*)>``. Backtracking can never turn a failed
+# attempt into a match there (every alternative's extent is fixed by its first character), so the
+# possessive spelling finds the same tags, and takes runs of plain attribute text in one step.
+_TAG_RE = re.compile(r"""<(/?)([A-Za-z][\w:-]*+)((?:[^<>"']++|"[^"]*+"|'[^']*+')*+)>""")
 _ATTR_RE = re.compile(r"""\b(href|src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 # fmt: off
 _BLOCK = frozenset({

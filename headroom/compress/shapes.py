@@ -7,6 +7,23 @@ bounded sample of lines, so its cost does not grow with the output.
 from __future__ import annotations
 
 import re
+from itertools import islice
+
+
+def _line_start(alternatives: str) -> re.Pattern[str]:
+    """A pattern whose matches begin a line, spelled with a leading newline instead of ``^``.
+
+    Searched in ``"\\n" + text`` (see :func:`line_matches`), the literal newline lets the regex engine
+    jump from line start to line start instead of trying every position. No alternative may end with a
+    newline, so the matches are exactly those of ``^(?:alternatives)`` under ``re.MULTILINE``.
+    """
+    return re.compile(f"\n(?:{alternatives})", re.MULTILINE)
+
+
+def line_matches(pattern: re.Pattern[str], text: str, limit: int) -> int:
+    """Matches of a :func:`_line_start` pattern in ``text`` (non-overlapping), counted up to ``limit``."""
+    return sum(1 for _ in islice(pattern.finditer("\n" + text), limit))
+
 
 # -- search hits -----------------------------------------------------------------------------------
 # path:line:text (grep -n, rg --no-heading), path-line-text (context lines), rg heading blocks.
@@ -46,7 +63,7 @@ def hit_path(line: str, *, lenient: bool = False) -> tuple[str, int, str] | None
 
 # -- diffs -----------------------------------------------------------------------------------------
 HUNK_RE = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)")
-DIFF_SIGNAL_RE = re.compile(r"^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.MULTILINE)
+DIFF_SIGNAL_RE = _line_start(r"diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
 
 # -- logs ------------------------------------------------------------------------------------------
 TIMESTAMP_START_RE = re.compile(
@@ -58,19 +75,18 @@ LEVEL_START_RE = re.compile(
     r"\s*\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b|.{0,40}\blevel=\w+|"
     r".{0,60}\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL) ?\]"
 )
-PYTEST_RE = re.compile(
-    r"^=+ (?:test session starts|FAILURES|ERRORS|short test summary info|warnings summary)|"
-    r"^\S+\.py::\S+ (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)|^\S+\.py [.FEsxX]+(?: +\[ *\d+%\])?$|"
-    r"^=+ .*\b(?:passed|failed|error)\b.* in [\d.]+s",
-    re.MULTILINE,
+
+
+PYTEST_RE = _line_start(
+    r"=+ (?:test session starts|FAILURES|ERRORS|short test summary info|warnings summary)|"
+    r"\S+\.py::\S+ (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)|\S+\.py [.FEsxX]+(?: +\[ *\d+%\])?$|"
+    r"=+ .*\b(?:passed|failed|error)\b.* in [\d.]+s"
 )
-CARGO_RE = re.compile(
-    r"^ +(?:Compiling|Checking|Finished|Running|Downloaded|Downloading|Fresh|Updating|Locking) \S|"
-    r"^error\[E\d{4}\]|^(?:error|warning)(?:\[[\w:-]+\])?: .*\n +--> ",
-    re.MULTILINE,
+CARGO_RE = _line_start(
+    r" +(?:Compiling|Checking|Finished|Running|Downloaded|Downloading|Fresh|Updating|Locking) \S|"
+    r"error\[E\d{4}\]|(?:error|warning)(?:\[[\w:-]+\])?: .*\n +--> "
 )
-NPM_RE = re.compile(r"^(?:npm (?:ERR!|WARN|notice|error|warn)|yarn (?:install|run) v|\[\d/\d\] |added \d+ packages)",
-                    re.MULTILINE)  # fmt: skip
+NPM_RE = _line_start(r"npm (?:ERR!|WARN|notice|error|warn)|yarn (?:install|run) v|\[\d/\d\] |added \d+ packages")
 
 # -- tables ----------------------------------------------------------------------------------------
 LS_RE = re.compile(r"[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s")

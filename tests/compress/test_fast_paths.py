@@ -1,0 +1,94 @@
+"""Fast paths against simple reference implementations: every rewrite for speed must give identical results.
+
+Each reference below is the straightforward (slower) formulation the fast path replaced; hypothesis feeds
+both texts built from the fragments that matter to the pattern, plus arbitrary characters.
+"""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from headroom.compress import html, masks, shapes, table
+
+EXAMPLES = settings(max_examples=200, deadline=None)
+
+
+def texts(fragments: list[str], alphabet: str = "ab1 :-.\n\t") -> st.SearchStrategy[str]:
+    """Texts glued from meaningful fragments and random characters."""
+    piece = st.sampled_from(fragments) | st.text(alphabet=alphabet, max_size=6)
+    return st.lists(piece, max_size=40).map("".join)
+
+
+# -- line-start patterns (detection) -----------------------------------------------------------------
+REF_PYTEST = re.compile(
+    r"^=+ (?:test session starts|FAILURES|ERRORS|short test summary info|warnings summary)|"
+    r"^\S+\.py::\S+ (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)|^\S+\.py [.FEsxX]+(?: +\[ *\d+%\])?$|"
+    r"^=+ .*\b(?:passed|failed|error)\b.* in [\d.]+s",
+    re.MULTILINE,
+)
+REF_CARGO = re.compile(
+    r"^ +(?:Compiling|Checking|Finished|Running|Downloaded|Downloading|Fresh|Updating|Locking) \S|"
+    r"^error\[E\d{4}\]|^(?:error|warning)(?:\[[\w:-]+\])?: .*\n +--> ",
+    re.MULTILINE,
+)
+REF_NPM = re.compile(
+    r"^(?:npm (?:ERR!|WARN|notice|error|warn)|yarn (?:install|run) v|\[\d/\d\] |added \d+ packages)", re.MULTILINE
+)
+REF_DIFF = re.compile(r"^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.MULTILINE)
+LOG_FRAGMENTS = [
+    "\n", "\n", "=", "== ", "test session starts", "FAILURES", " passed", " failed", "error", " in 0.5s",
+    "tests/a.py", "::test_x", " PASSED", " FAILED", " .F.s", " [ 50%]", "   Compiling", " foo", "error[E0308]",
+    "warning", "[unused]", ": ", "\n  --> ", "  --> ", "npm ", "ERR!", "WARN", "yarn install v", "[1/4] ",
+    "added 12 packages", "diff --git ", "@@ -1,2 +3,4 @@", "@@ -1 +1 @@", " ",
+]  # fmt: skip
+
+
+@EXAMPLES
+@given(texts(LOG_FRAGMENTS), st.integers(min_value=1, max_value=4))
+def test_line_start_patterns_count_like_multiline_anchors(text: str, limit: int) -> None:
+    pairs = [
+        (shapes.PYTEST_RE, REF_PYTEST),
+        (shapes.CARGO_RE, REF_CARGO),
+        (shapes.NPM_RE, REF_NPM),
+        (shapes.DIFF_SIGNAL_RE, REF_DIFF),
+    ]
+    for fast, reference in pairs:
+        assert shapes.line_matches(fast, text, limit) == min(limit, len(reference.findall(text)))
+
+
+# -- variable masking (log templates) ------------------------------------------------------------
+REF_MASK = re.compile(r"[0-9a-fA-F]*[0-9][0-9a-fA-F.:-]*")
+MASK_FRAGMENTS = ["deadbeef", "0x1f", "2025-03-04T10:00:27Z", "10.0.0.1", "v1.2.3", "file_26.c", "abc", "Fe9",
+                  "ff:ee", "-", ".", ":", "é", "\n", " "]  # fmt: skip
+
+
+@EXAMPLES
+@given(texts(MASK_FRAGMENTS, alphabet="aAfFgG09.:- _\n"))
+def test_mask_matches_the_plain_pattern(text: str) -> None:
+    assert masks.mask(text) == REF_MASK.sub(masks.WILD, text)
+
+
+# -- table cells holding digits ------------------------------------------------------------------
+REF_CELL = re.compile(r"(?<!\S)[^\s\d]*\d\S*")
+CELL_FRAGMENTS = ["Running", "3/3", "10.0.0.1", "12Mi", "web-7d9f", "  ", " ", "\t", "\n", "x1", "1x", "-", "a"]
+
+
+@EXAMPLES
+@given(texts(CELL_FRAGMENTS, alphabet="a1 \t\n-"))
+def test_table_cell_mask_matches_the_plain_pattern(text: str) -> None:
+    assert table._TOKEN_RE.sub("<*>", text) == REF_CELL.sub("<*>", text)
+
+
+# -- HTML tags -----------------------------------------------------------------------------------
+REF_TAG = re.compile(r"<(/?)([A-Za-z][\w:-]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+TAG_FRAGMENTS = ["<", ">", "</", "a", "div", "img", ' href="x>y"', " alt='q'", '"', "'", " src=u", "<p>", "-", ":"]
+
+
+@EXAMPLES
+@given(texts(TAG_FRAGMENTS, alphabet="ab <>/\"'=\n"))
+def test_html_tag_scan_matches_the_plain_pattern(text: str) -> None:
+    fast = [(m.span(), m.groups()) for m in html._TAG_RE.finditer(text)]
+    assert fast == [(m.span(), m.groups()) for m in REF_TAG.finditer(text)]
