@@ -92,3 +92,23 @@ TAG_FRAGMENTS = ["<", ">", "</", "a", "div", "img", ' href="x>y"', " alt='q'", '
 def test_html_tag_scan_matches_the_plain_pattern(text: str) -> None:
     fast = [(m.span(), m.groups()) for m in html._TAG_RE.finditer(text)]
     assert fast == [(m.span(), m.groups()) for m in REF_TAG.finditer(text)]
+
+
+# -- severity candidates -------------------------------------------------------------------------
+REF_CANDIDATE = re.compile(
+    r"ERROR|ERR|FATAL|FAIL(?:ED|URE)?|CRIT(?:ICAL)?|PANIC|EMERG|ALERT|SEVERE|WARN(?:ING)?|INFO|NOTICE|DEBUG|"
+    r"TRACE|VERBOSE|Error|Fatal|Critical|Warning|Info|Debug|Exception|error|fatal|warning|"
+    r"Traceback \(most recent call last\)|panicked at|panic: |E   |level|severity"
+)
+LEVEL_WORDS = ["ERROR", "ERR", "FATAL", "FAIL", "FAILED", "FAILURE", "CRIT", "CRITICAL", "PANIC", "EMERG", "ALERT",
+               "SEVERE", "WARN", "WARNING", "INFO", "NOTICE", "DEBUG", "TRACE", "VERBOSE", "Error", "Fatal",
+               "Critical", "Warning", "Info", "Debug", "Exception", "error", "fatal", "warning",
+               "Traceback (most recent call last)", "Traceback (", "panicked at", "panic: ", "panic", "E   ", "E  ",
+               "level", "severity", "=", ": ", "ValueError", "\n", " "]  # fmt: skip
+
+
+@EXAMPLES
+@given(texts(LEVEL_WORDS, alphabet="EFIRWaer :=\n"))
+def test_severity_candidates_match_the_flat_alternation(text: str) -> None:
+    fast = [m.span() for m in masks._CANDIDATE_RE.finditer(text)]
+    assert fast == [m.span() for m in REF_CANDIDATE.finditer(text)]
