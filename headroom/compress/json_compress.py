@@ -56,18 +56,19 @@ def compress(job: Job) -> Produced:
     if not found:
         nested = json_wrapped.compress(job, value, stripped, lead) if status == "ok" else None
         return nested or _lossless(json_raw.minify(stripped), payload, "json.minify")
-    chars, est_tokens = _estimate(value, found)
+    estimate = chars, est_tokens = _estimate(value, found)
     at_least = len(stripped) - sum(stripped.count(ch) for ch in " \n\t\r")  # minified length is no shorter
     if chars > 0.9 * at_least:  # not clearly smaller than the minified text: decide on exact tokens
         minified = json_raw.minify(stripped)
         doc = _document(value, found)
-        if tokens.count(doc) >= tokens.count(minified):
+        doc_tokens = tokens.count(doc)
+        if doc_tokens >= tokens.count(minified):
             return _lossless(minified, payload, "json.minify")
-        est_tokens = tokens.count(doc)
+        est_tokens = doc_tokens
     budget = _budget(est_tokens)
     if not job.lossy or est_tokens <= SLACK * budget:
         return Result(text=_document(value, found), omitted_ranges=(), strategy="json.table")
-    return _lossy(job, value, found, budget, stripped=stripped, lead=lead)
+    return _lossy(job, value, found, budget, stripped=stripped, lead=lead, estimate=estimate)
 
 
 SAMPLE_ROWS = 48
@@ -143,10 +144,12 @@ def _budget(lossless_tokens: int) -> int:
     return int(min(BUDGET_MAX, max(BUDGET_MIN, BUDGET_SHARE * lossless_tokens)))
 
 
-def _lossy(job: Job, value: Any, found: list[_Found], budget: int, *, stripped: str, lead: int) -> Produced:
+def _lossy(job: Job, value: Any, found: list[_Found], budget: int, *, stripped: str, lead: int,
+           estimate: tuple[int, int]) -> Produced:  # fmt: skip
+    """``estimate`` is ``_estimate(value, found)`` as it stood before projection (still true without one)."""
     omitted: list[tuple[int, int]] = []
     projected = _project(job, found, stripped, lead, omitted)
-    chars, est_tokens = _estimate(value, found)
+    chars, est_tokens = _estimate(value, found) if projected else estimate
     if projected and est_tokens <= SLACK * budget:
         return Result(text=_document(value, found), omitted_ranges=_merge(omitted), strategy="json.table+projection")
     ratio = est_tokens / max(1, chars)

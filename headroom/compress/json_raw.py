@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from _json import encode_basestring, scanstring  # the C routines behind json.dumps / json.loads
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +29,7 @@ class Num:
         return isinstance(other, Num) and other.text == self.text
 
     def __hash__(self) -> int:
-        return hash(("Num", self.text))
+        return hash(self.text)  # equal only to a Num of the same spelling; a str may share the hash
 
     def __repr__(self) -> str:
         return f"Num({self.text})"
@@ -80,19 +81,62 @@ def minify(text: str) -> str:
 
 def dump(value: Any) -> str:
     """Compact JSON of a parsed value (numbers as originally spelled)."""
-    if isinstance(value, str):
-        out = json.dumps(value, ensure_ascii=False)
-        if _LINE_BREAKS_RE.search(out):
-            out = _LINE_BREAKS_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
-        return out
-    if isinstance(value, Num):
-        return value.text
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is Num:
+        return str(value.text)
+    out: list[str] = []
+    _write(value, out)
+    return "".join(out)
+
+
+def _string(value: str) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` (the same C routine, without building an encoder per call)."""
+    out = encode_basestring(value)  # what json.dumps(value, ensure_ascii=False) runs
+    if not out.isascii() and _LINE_BREAKS_RE.search(out):
+        out = _LINE_BREAKS_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
+    return out
+
+
+def _write(value: Any, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_string(value))
+    elif kind is Num:
+        out.append(value.text)
+    elif kind is dict:
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                out.append(",")
+            _write(key, out)
+            out.append(":")
+            _write(item, out)
+        out.append("}")
+    elif kind is list:
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        out.append(_other(value))
+
+
+def _other(value: Any) -> str:
+    """Literals, plain Python numbers and subclasses of the container types."""
     if value is True:
         return "true"
     if value is False:
         return "false"
     if value is None:
         return "null"
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, Num):
+        return value.text
     if isinstance(value, int | float):  # values not parsed by ``parse`` (plain Python numbers)
         return json.dumps(value)
     if isinstance(value, list):
@@ -103,7 +147,6 @@ def dump(value: Any) -> str:
 
 
 _LINE_BREAKS_RE = re.compile("[\x85\u2028\u2029]")  # valid raw in JSON strings, but they break lines
-_DECODER = json.JSONDecoder()
 _WS_RE = re.compile(r"[ \t\n\r]*")
 
 
@@ -118,10 +161,12 @@ def _ws(text: str, index: int) -> int:
 
 
 def _members(text: str, index: int) -> list[tuple[str | int, int, int]]:
-    """``(key or position, value start, value end)`` of the object or array starting at ``index``."""
+    """``(key or position, value start, value end)`` of the object or array starting at ``index``.
+
+    ``text`` must be valid JSON there (as :func:`parse` accepted it): values are skipped, not decoded.
+    """
     opener = text[index]
     closer = "}" if opener == "{" else "]"
-    decode = _DECODER.raw_decode
     out: list[tuple[str | int, int, int]] = []
     index = _ws(text, index + 1)
     position = 0
@@ -129,15 +174,51 @@ def _members(text: str, index: int) -> list[tuple[str | int, int, int]]:
     while index < size and text[index] != closer:
         name: str | int = position
         if opener == "{":
-            name, index = decode(text, index)
+            name, index = scanstring(text, index + 1)
             index = _ws(text, _ws(text, index) + 1)  # past the colon
-        end = decode(text, index)[1]
+        end = value_end(text, index)
         out.append((name, index, end))
         position += 1
         index = _ws(text, end)
         if index < size and text[index] == ",":
             index = _ws(text, index + 1)
     return out
+
+
+# Inside a container: everything up to the next bracket, strings (which may hold brackets) skipped whole.
+_SKIP_RE = re.compile(r'[^"\[\]{}]*+(?:"[^"\\]*+(?:\\.[^"\\]*+)*+"[^"\[\]{}]*+)*+', re.DOTALL)
+_SCALAR_RE = re.compile(r"[^,\]} \t\n\r]*+")  # a number or literal runs to a separator or whitespace
+_OPENERS = frozenset("[{")
+_CLOSERS = frozenset("]}")
+
+
+def value_end(text: str, index: int) -> int:
+    """Offset just past the JSON value starting at ``index`` (the same as ``raw_decode``'s, without decoding).
+
+    Containers are crossed bracket to bracket, one regex step each; ``text`` must be valid JSON there.
+    """
+    first = text[index]
+    if first == '"':
+        return int(scanstring(text, index + 1)[1])
+    if first not in _OPENERS:
+        return _SCALAR_RE.match(text, index).end()  # type: ignore[union-attr]  # always matches
+    depth = 0
+    skip = _SKIP_RE.match
+    size = len(text)
+    while True:
+        index = skip(text, index).end()  # type: ignore[union-attr]  # always matches
+        if index >= size:
+            raise ValueError("unterminated JSON container")
+        char = text[index]
+        if char in _OPENERS:
+            depth += 1
+        elif char in _CLOSERS:
+            depth -= 1
+        else:
+            raise ValueError("unterminated JSON string")
+        index += 1
+        if depth == 0:
+            return index
 
 
 def skip_ws(text: str, index: int) -> int:
@@ -179,5 +260,5 @@ def value_spans(text: str, start: int, end: int, row: dict[str, Any], names: lis
         if text[colon : colon + 1] != ":":
             return {k: v for k, v in key_spans(text, start).items() if k in names and k in row}
         value_start = _ws(text, colon + 1)
-        out[name] = (value_start, _DECODER.raw_decode(text, value_start)[1])
+        out[name] = (value_start, value_end(text, value_start))
     return out

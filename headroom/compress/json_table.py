@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from headroom.compress.json_raw import Num, dump
@@ -46,13 +47,19 @@ class Table:
     constants: list[tuple[Column, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # extra header lines (projections, counts)
     _values: dict[tuple[str, ...], list[Any]] = field(default_factory=dict)
-    _cells: dict[tuple[type, Any], str] = field(default_factory=dict)
+    _cells: dict[str, str] = field(default_factory=dict)  # string value -> its cell
 
     def values(self, column: Column) -> list[Any]:
         """The column's value in every row (``MISSING`` where absent), computed once."""
         found = self._values.get(column.path)
         if found is None:
-            found = self._values[column.path] = [get(row, column.path) for row in self.rows]
+            path = column.path
+            if len(path) == 1:
+                key = path[0]
+                found = [row.get(key, MISSING) for row in self.rows]
+            else:
+                found = [get(row, path) for row in self.rows]
+            self._values[path] = found
         return found
 
 
@@ -93,11 +100,8 @@ def build(label: str, rows: list[Any]) -> Table | None:
 
 
 def _keys(rows: list[dict[str, Any]]) -> list[str]:
-    seen: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            seen.setdefault(key, None)
-    return list(seen)
+    """Every key of the rows, in first-seen order."""
+    return list(dict.fromkeys(chain.from_iterable(rows)))
 
 
 def _columns(rows: list[dict[str, Any]], prefix: tuple[str, ...], depth: int) -> list[Column] | None:
@@ -161,13 +165,16 @@ def row_line(table: Table, row: dict[str, Any]) -> str:
     memo = table._cells
     out: list[str] = []
     for column in table.columns:
-        value = get(row, column.path)
-        if isinstance(value, str | Num):  # repeated values (statuses, regions) are rendered once
-            key = (type(value), value)
-            text = memo.get(key)
+        path = column.path
+        value = row.get(path[0], MISSING) if len(path) == 1 else get(row, path)
+        kind = type(value)
+        if kind is str:  # repeated values (statuses, regions) are rendered once
+            text = memo.get(value)
             if text is None:
-                text = memo[key] = cell(value)
+                text = memo[value] = cell(value)
             out.append(text)
+        elif kind is Num:
+            out.append(value.text)
         else:
             out.append(cell(value))
     return SEP.join(out)

@@ -48,7 +48,7 @@ def test_runs_record_the_tokenizer_share() -> None:
 
 
 def test_repeat_keeps_the_median_pass_and_checks_outputs_agree() -> None:
-    delays = iter([0.0, 0.03, 0.001, 0.02])  # warm-up call, then three timed passes
+    delays = iter([0.0, 0.3, 0.0, 0.15])  # warm-up call, then three timed passes (wide apart: the host is shared)
 
     def slow(text: str, hint: Any, *, lossy: bool = True) -> Any:
         time.sleep(next(delays))
@@ -56,7 +56,7 @@ def test_repeat_keeps_the_median_pass_and_checks_outputs_agree() -> None:
         return pipeline.compress_text(text, hint, lossy=lossy)
 
     [run] = ours.run_all(slow, [SAMPLE], repeat=3)
-    assert 0.015 <= run.seconds < 0.03
+    assert 0.15 <= run.seconds < 0.3
 
     flip = iter(range(10))
 

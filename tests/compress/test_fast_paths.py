@@ -6,12 +6,13 @@ both texts built from the fragments that matter to the pattern, plus arbitrary c
 
 from __future__ import annotations
 
+import json
 import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom.compress import html, masks, shapes, table
+from headroom.compress import html, json_raw, json_select, masks, shapes, table
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -112,3 +113,76 @@ LEVEL_WORDS = ["ERROR", "ERR", "FATAL", "FAIL", "FAILED", "FAILURE", "CRIT", "CR
 def test_severity_candidates_match_the_flat_alternation(text: str) -> None:
     fast = [m.span() for m in masks._CANDIDATE_RE.finditer(text)]
     assert fast == [m.span() for m in REF_CANDIDATE.finditer(text)]
+
+
+# -- failure words in JSON values ----------------------------------------------------------------
+FAILURE_WORDS = ["error", "Errors", "ERROR", "failed", "FAILURE", "failing", "fails", "fatal", "Exception", "panicked",
+                 "timed out", "time out", "TimeOut", "timeout", "denied", "refused", "unreachable", "crashed",
+                 "CrashLoopBackOff", "critical", "unhealthy", "degraded", "rejected", "invalid", "aborted", "OOMKilled",
+                 "killed", "Traceback", "unavailable", "terrorist", "error_count", "_", "é", "ſ", "K", "\x00", " ",
+                 "-", "x"]  # fmt: skip
+
+
+@EXAMPLES
+@given(texts(FAILURE_WORDS, alphabet="aeEf1_ -\x00é"))
+def test_failure_word_scan_matches_the_case_insensitive_pattern(text: str) -> None:
+    reference = [m.start() for m in json_select.FAILURE_RE.finditer(text)]
+    assert list(json_select.failure_starts(text)) == reference
+    assert json_select.has_failure(text) == bool(reference)
+
+
+# -- JSON member spans ---------------------------------------------------------------------------
+def reference_members(text: str, index: int) -> list[tuple[str | int, int, int]]:
+    """Member spans by fully decoding every member (what ``json_raw._members`` did before skipping)."""
+    decode = json.JSONDecoder().raw_decode
+    opener = text[index]
+    closer = "}" if opener == "{" else "]"
+    out: list[tuple[str | int, int, int]] = []
+    index = json_raw.skip_ws(text, index + 1)
+    position = 0
+    while index < len(text) and text[index] != closer:
+        name: str | int = position
+        if opener == "{":
+            name, index = decode(text, index)
+            index = json_raw.skip_ws(text, json_raw.skip_ws(text, index) + 1)
+        end = decode(text, index)[1]
+        out.append((name, index, end))
+        position += 1
+        index = json_raw.skip_ws(text, end)
+        if index < len(text) and text[index] == ",":
+            index = json_raw.skip_ws(text, index + 1)
+    return out
+
+
+SCALARS = (
+    st.none() | st.booleans() | st.integers(-(10**20), 10**20) | st.floats(allow_nan=False)
+    | st.text(alphabet='ab"\\[]{},: \n\t/é\u2028\x01', max_size=8)
+)  # fmt: skip
+VALUES = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+    max_leaves=25,
+)  # fmt: skip
+
+
+def _containers(text: str) -> list[int]:
+    """Offsets of every container of a valid JSON text (found through the reference)."""
+    found = [json_raw.skip_ws(text, 0)]
+    out: list[int] = []
+    while found:
+        index = found.pop()
+        if text[index] in "[{":
+            out.append(index)
+            found.extend(start for _name, start, _end in reference_members(text, index))
+    return out
+
+
+@EXAMPLES
+@given(VALUES, st.sampled_from([None, 0, 2]), st.sampled_from([(",", ":"), (", ", ": ")]), st.booleans())
+def test_member_spans_match_full_decoding(value: object, indent: int | None, separators: tuple[str, str],
+                                          ascii_only: bool) -> None:  # fmt: skip
+    text = " \n" + json.dumps(value, indent=indent, separators=separators, ensure_ascii=ascii_only) + "\n"
+    assert json_raw.parse(text.strip())[0] == "ok"
+    for index in _containers(text):
+        assert json_raw._members(text, index) == reference_members(text, index)
+    start = json_raw.skip_ws(text, 0)
+    assert json_raw.value_end(text, start) == json.JSONDecoder().raw_decode(text, start)[1]
