@@ -138,4 +138,6 @@ def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 
 def shift(ranges: tuple[tuple[int, int], ...], offset: int) -> tuple[tuple[int, int], ...]:
+    if not offset:
+        return ranges
     return tuple((start + offset, end + offset) for start, end in ranges)

@@ -6,13 +6,14 @@ both texts built from the fragments that matter to the pattern, plus arbitrary c
 
 from __future__ import annotations
 
+import html as std_html
 import json
 import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom.compress import html, json_raw, json_select, masks, shapes, table
+from headroom.compress import html, json_raw, json_select, masks, protect, shapes, table
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -186,3 +187,72 @@ def test_member_spans_match_full_decoding(value: object, indent: int | None, sep
         assert json_raw._members(text, index) == reference_members(text, index)
     start = json_raw.skip_ws(text, 0)
     assert json_raw.value_end(text, start) == json.JSONDecoder().raw_decode(text, start)[1]
+
+
+# -- HTML to text --------------------------------------------------------------------------------
+def reference_convert(text: str, removed: list[tuple[int, int]]) -> str:
+    """Tag by tag, as ``html._convert`` did before its lookup tables."""
+    out: list[str] = []
+    pos = 0
+    link: str | None = None
+    for match in REF_TAG.finditer(text):
+        closing, name, attrs = match.group(1), match.group(2).lower(), match.group(3)
+        if name not in protect.HTML_TAGS:
+            continue
+        chunk = text[pos : match.start()]
+        out.append(std_html.unescape(chunk))
+        removed.append(match.span())
+        pos = match.end()
+        found = html._attributes(attrs) if name in ("a", "img") and not closing else {}
+        if name == "a":
+            if not closing and found.get("href"):
+                link = found["href"]
+                out.append("[")
+            elif closing and link is not None:
+                out.append(f"]({link})")
+                link = None
+        elif name == "img" and found.get("src"):
+            out.append(f"![{found.get('alt', '')}]({found['src']})")
+        elif name in ("h1", "h2", "h3", "h4", "h5", "h6") and not closing:
+            out.append("\n" + "#" * int(name[1]) + " ")
+        elif name == "li" and not closing:
+            out.append("\n- ")
+        elif name in ("td", "th") and not closing:
+            out.append(" | ")
+        elif name in html._BLOCK and not (closing and name in ("li", "td", "th", "dt", "dd")):
+            out.append("\n")
+    out.append(std_html.unescape(text[pos:]))
+    return "".join(out)
+
+
+def reference_tidy(text: str) -> str:
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" *\n *", "\n", text)
+    return re.sub(r"\n\s*\n\s*(?:\n\s*)+", "\n\n", text)
+
+
+HTML_FRAGMENTS = ["<a href='u'>", "<a>", "</a>", "<A HREF=x>", "<img src=i alt='t'>", "<img>", "</img>", "<h2>",
+                  "</h2>", "<li>", "</li>", "<td>", "</td>", "<th>", "<dt>", "</dd>", "<p>", "</p>", "<br/>", "<span>",
+                  "<system-reminder>", "</system-reminder>", "&amp;", "&lt;", "text", " ", "  ", "\t", "\n", " \n ",
+                  "\r", "\f"]  # fmt: skip
+
+
+@EXAMPLES
+@given(texts(HTML_FRAGMENTS, alphabet="ab <>&;\n\t"))
+def test_html_conversion_matches_tag_by_tag_reference(text: str) -> None:
+    fast: list[tuple[int, int]] = []
+    slow: list[tuple[int, int]] = []
+    assert html._convert(text, 0, len(text), fast) == reference_convert(text, slow)
+    assert fast == slow
+    assert html._merge(list(fast)) == tuple(_merge_reference(slow))
+    assert html._tidy(text) == reference_tidy(text)
+
+
+def _merge_reference(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(ranges):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
