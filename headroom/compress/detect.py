@@ -107,9 +107,9 @@ def _search(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[
     for seen, line in enumerate(nonempty):
         if seen == 60 and other > 0.5 * seen:
             return None  # clearly not search output: spare the rest of the sample
-        found = shapes.hit_path(line, lenient=lenient)
+        found = shapes.hit_kind(line, lenient=lenient)
         if found:
-            if found[2] == ":":
+            if found[1] == ":":
                 hits += 1
             else:
                 ctx += 1

@@ -7,6 +7,7 @@ bounded sample of lines, so its cost does not grow with the output.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from itertools import islice
 
 
@@ -39,6 +40,7 @@ _TIMESTAMPISH = re.compile(r"[\dTZ:.\-+ ]+")
 _HAS_EXT = re.compile(r"\.[A-Za-z][\w-]{0,11}$")
 
 
+@lru_cache(maxsize=4096)  # grep output repeats its paths line after line
 def looks_like_path(text: str, *, lenient: bool = False) -> bool:
     """A grep hit's path part: path characters, not a timestamp, with a slash or extension (or lenient)."""
     if not text or _TIMESTAMPISH.fullmatch(text) or not _PATH_RE.fullmatch(text):
@@ -52,12 +54,25 @@ def looks_like_path(text: str, *, lenient: bool = False) -> bool:
 
 def hit_path(line: str, *, lenient: bool = False) -> tuple[str, int, str] | None:
     """``(path, line_number, sep)`` of a ``path:N:`` hit or ``path-N-`` context line."""
+    found = hit_kind(line, lenient=lenient)
+    if found is None:
+        return None
+    match = (HIT_RE if found[1] == ":" else CTX_RE).match(line)
+    return found[0], int(match.group("line")), found[1]  # type: ignore[union-attr]  # matched just before
+
+
+def hit_kind(line: str, *, lenient: bool = False) -> tuple[str, str] | None:
+    """``(path, sep)`` of a ``path:N:`` hit (sep ``:``) or ``path-N-`` context line (sep ``-``)."""
     match = HIT_RE.match(line)
-    if match and looks_like_path(match.group("path"), lenient=lenient):
-        return match.group("path"), int(match.group("line")), ":"
+    if match:
+        path = match.group(1)
+        if looks_like_path(path, lenient=lenient):
+            return path, ":"
     match = CTX_RE.match(line)
-    if match and looks_like_path(match.group("path"), lenient=lenient):
-        return match.group("path"), int(match.group("line")), "-"
+    if match:
+        path = match.group(1)
+        if looks_like_path(path, lenient=lenient):
+            return path, "-"
     return None
 
 

@@ -13,7 +13,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom.compress import html, json_raw, json_select, masks, protect, shapes, table
+from headroom.compress import html, json_raw, json_select, masks, protect, search, shapes, table
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -256,3 +256,17 @@ def _merge_reference(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+# -- search keywords -----------------------------------------------------------------------------
+REF_KEYWORD = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG|ERROR|Error|error|panic|raise|throw|deprecated|"
+                         r"def|class|fn|func|function|struct|interface)\b")  # fmt: skip
+KEYWORDS = ["TODO", "FIXME", "XXX", "XXXX", "HACK", "BUG", "ERROR", "Error", "error", "errors", "panic", "raise",
+            "throw", "deprecated", "def", "define", "class", "fn", "func", "function", "functions", "struct",
+            "interface", "_", " ", ":", "x", "é"]  # fmt: skip
+
+
+@EXAMPLES
+@given(texts(KEYWORDS, alphabet="aXf_ :1é"))
+def test_search_keywords_match_the_boundary_pattern(text: str) -> None:
+    assert [m.span() for m in search._KEYWORD_RE.finditer(text)] == [m.span() for m in REF_KEYWORD.finditer(text)]
