@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, count
+from operator import add
 
 from headroom.compress.base import marker
 
@@ -42,12 +43,17 @@ class Lines:
 
 def split(text: str, body: Sequence[str] | None = None) -> Lines:
     raw = tuple(text.split("\n"))
-    starts = tuple(accumulate((len(line) + 1 for line in raw[:-1]), initial=0))
+    starts = line_starts(raw)
     if body is None or len(body) != len(raw):
         body_t = raw
     else:
         body_t = tuple(body)
     return Lines(text=text, raw=raw, body=body_t, starts=starts)
+
+
+def line_starts(lines: Sequence[str]) -> tuple[int, ...]:
+    """Offset of every line in ``"\\n".join(lines)``: the lengths before it plus one newline each (C-level)."""
+    return tuple(map(add, accumulate(map(len, lines[:-1]), initial=0), count()))
 
 
 def runs(keep: Sequence[bool]) -> list[tuple[int, int]]:

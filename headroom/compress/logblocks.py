@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from itertools import accumulate
+
+from headroom.compress.lines import line_starts
 
 _CONTINUATION_START_RE = re.compile(r"\n(?:[ \t]+\S|Caused by: |\.\.\. \d+ more|goroutine \d+ \[)")
 _TRACEBACK_RE = re.compile(r"Traceback \(most recent call last\):")
@@ -27,8 +28,11 @@ _CARGO_TEST_FAIL_RE = re.compile(r"---- \S+ stdout ----$")
 _MAX_UNIT = 400
 
 
-def units(body: tuple[str, ...], subkind: str) -> list[tuple[int, int]]:
-    """Multi-line units in order, non-overlapping; single lines are not listed."""
+def units(body: tuple[str, ...], subkind: str, text: str | None = None) -> list[tuple[int, int]]:
+    """Multi-line units in order, non-overlapping; single lines are not listed.
+
+    ``text`` is ``"\\n".join(body)`` when the caller has it at hand.
+    """
     if subkind == "log.pytest":
         found = _pytest_units(body)
     elif subkind == "log.cargo":
@@ -39,15 +43,14 @@ def units(body: tuple[str, ...], subkind: str) -> list[tuple[int, int]]:
     for start, end in found:
         for index in range(start, end):
             taken[index] = True
-    found.extend(_generic_units(body, taken))
+    found.extend(_generic_units(body, taken, "\n".join(body) if text is None else text))
     found.sort()
     return found
 
 
-def _generic_units(body: tuple[str, ...], taken: list[bool]) -> list[tuple[int, int]]:
+def _generic_units(body: tuple[str, ...], taken: list[bool], text: str) -> list[tuple[int, int]]:
     """Tracebacks, and lines followed by indented/stack continuation lines (found by one text scan)."""
-    text = "\n".join(body)
-    starts = list(accumulate((len(line) + 1 for line in body[:-1]), initial=0))
+    starts = line_starts(body)
     continued = {bisect_right(starts, m.start() + 1) - 1 for m in _CONTINUATION_START_RE.finditer(text)}
     if body and _CONTINUATION_START_RE.match("\n" + body[0]):
         continued.add(0)

@@ -39,7 +39,7 @@ def compress(job: Job) -> Produced:
     levels = masks.line_levels(job.payload, job.lines.starts) if plain else masks.levels(body)
     masked = masks.mask(job.payload if plain else "\n".join(body)).split("\n")
     tpl = templates.mine(masked, levels, logblocks.group_keys(body, job.detection.subkind))
-    items = _items(body, levels, job.detection.subkind)
+    items = _items(body, levels, job.detection.subkind, job.payload if plain else None)
     keep = job.protected_mask()
     _select(job, items, levels, tpl, keep)
     ln.fill_small_gaps(job.lines, keep)
@@ -50,20 +50,17 @@ def compress(job: Job) -> Produced:
     return Result(text=text, omitted_ranges=omitted, strategy="log.templates")
 
 
-def _items(body: tuple[str, ...], levels: list[str], subkind: str) -> list[tuple[int, int, str]]:
-    units = logblocks.units(body, subkind)
+def _items(body: tuple[str, ...], levels: list[str], subkind: str, text: str | None) -> list[tuple[int, int, str]]:
+    """``(start, end, level)`` of every unit and every line outside units, in order."""
+    units = logblocks.units(body, subkind, text)
     out: list[tuple[int, int, str]] = []
     index = 0
     for start, end in units:
-        while index < start:
-            out.append((index, index + 1, levels[index]))
-            index += 1
+        out.extend(zip(range(index, start), range(index + 1, start + 1), levels[index:start], strict=True))
         level = max((levels[i] for i in range(start, end)), key=_SEVERITY.__getitem__)
         out.append((start, end, level))
         index = end
-    while index < len(body):
-        out.append((index, index + 1, levels[index]))
-        index += 1
+    out.extend(zip(range(index, len(body)), range(index + 1, len(body) + 1), levels[index:], strict=True))
     return out
 
 
@@ -73,31 +70,57 @@ def _select(job: Job, items: list[tuple[int, int, str]], levels: list[str], tpl:
     total = len(body)
     for index in range(min(HEAD_LINES, total)):
         keep[index] = True
-    tail = [i for i in range(total) if body[i].strip()][-TAIL_LINES:]
-    for index in tail:
+    for index in _last_nonblank(body, TAIL_LINES):
         keep[index] = True
-    error_chars = sum(
-        job.lines.starts[end - 1] + len(job.lines.raw[end - 1]) - job.lines.starts[start]
-        for start, end, level in items
-        if level == masks.ERROR
-    )
+    errors = [item for item in items if item[2] == masks.ERROR]
+    starts, raw = job.lines.starts, job.lines.raw
+    error_chars = sum(starts[end - 1] + len(raw[end - 1]) - starts[start] for start, end, _level in errors)
     keep_all_errors = error_chars <= max(ERROR_BUDGET_CHARS, ERROR_BUDGET_SHARE * len(job.payload))
-    last: dict[int, int] = {}
-    for position, (start, _end, _level) in enumerate(items):
-        last[tpl.ids[start]] = position
-    seen: Counter[int] = Counter()
-    for position, (start, end, level) in enumerate(items):
-        tid = tpl.ids[start]
-        seen[tid] += 1
-        if level == masks.ERROR:
-            wanted = keep_all_errors or seen[tid] <= ERROR_FIRST or last[tid] == position
-        elif level == masks.WARN:
-            wanted = seen[tid] <= WARN_FIRST or last[tid] == position
+    for position in _wanted(items, [tpl.ids[start] for start, _end, _level in items], keep_all_errors):
+        start, end, _level = items[position]
+        if end - start == 1:
+            keep[start] = True
         else:
-            wanted = seen[tid] == 1 or last[tid] == position
-        if wanted:
             _keep_unit(body, start, end, keep)
     _keep_query(job.hint, body, keep)
+
+
+def _last_nonblank(body: tuple[str, ...], count: int) -> list[int]:
+    """Indices of the last ``count`` lines that are not blank, in order."""
+    found: list[int] = []
+    index = len(body) - 1
+    while index >= 0 and len(found) < count:
+        if body[index].strip():
+            found.append(index)
+        index -= 1
+    return found[::-1]
+
+
+def _wanted(items: list[tuple[int, int, str]], tids: list[int], keep_all_errors: bool) -> set[int]:
+    """Positions of the items to keep: each template's first and last item; for an error template also its
+    first ``ERROR_FIRST`` items (all of them while errors fit the budget); for a warning, its first ``WARN_FIRST``.
+
+    A template's n-th item counts every item of that template, whatever the item's own level.
+    """
+    positions = range(len(tids))
+    last = dict(zip(tids, positions, strict=True))  # later positions overwrite earlier ones
+    first = dict(zip(reversed(tids), reversed(positions), strict=True))
+    wanted = set(first.values())
+    wanted.update(last.values())
+    counted = {tids[p] for p, (_s, _e, level) in enumerate(items) if level in (masks.ERROR, masks.WARN)}
+    if not counted:
+        return wanted
+    seen: dict[int, int] = {}
+    for position, tid in enumerate(tids):
+        if tid not in counted:
+            continue
+        nth = seen[tid] = seen.get(tid, 0) + 1
+        level = items[position][2]
+        if (level == masks.ERROR and (keep_all_errors or nth <= ERROR_FIRST)) or (
+            level == masks.WARN and nth <= WARN_FIRST
+        ):
+            wanted.add(position)
+    return wanted
 
 
 def _keep_unit(body: tuple[str, ...], start: int, end: int, keep: list[bool]) -> None:

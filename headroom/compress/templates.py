@@ -12,6 +12,7 @@ Clustering follows input order only, so the result is deterministic.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from headroom.compress.masks import ERROR, WARN, WILD
@@ -34,31 +35,39 @@ class Templates:
 
 def mine(masked: list[str] | tuple[str, ...], levels: list[str], keys: list[str | None] | None = None) -> Templates:
     """Template id per line. ``keys`` optionally overrides a line's grouping key (subkind rules)."""
-    exact: dict[str, int] = {}
+    exact: dict[str, dict[str, int]] = {}  # level -> grouping key -> template id
     groups: dict[tuple[str, int], list[int]] = {}
     texts: list[list[str]] = []
-    counts: list[int] = []
     ids: list[int] = []
-    for index, line in enumerate(masked):
-        level = levels[index]
-        override = keys[index] if keys is not None else None
-        key = f"{level}\x00{override if override is not None else line}"
-        tid = exact.get(key)
+    overrides: list[str | None] = keys if keys is not None else [None] * len(masked)
+    for line, level, override in zip(masked, levels, overrides, strict=True):
+        same_level = exact.get(level)
+        if same_level is None:
+            same_level = exact[level] = {}
+        key = line if override is None else override
+        tid = same_level.get(key)
         if tid is None:
-            tokens = override.split() if override is not None else line.split()
-            tid = -1
-            if override is None and level not in (ERROR, WARN) and tokens:
-                tid = _merge(groups.setdefault((level, len(tokens)), []), texts, tokens)
-            if tid < 0:
-                tid = len(texts)
-                texts.append(tokens)
-                counts.append(0)
-                if override is None and level not in (ERROR, WARN) and tokens:
-                    groups[(level, len(tokens))].append(tid)
-            exact[key] = tid
-        counts[tid] += 1
+            tid = _new(key, level, override is None, groups, texts)
+            same_level[key] = tid
         ids.append(tid)
+    counts = [0] * len(texts)
+    for tid, count in Counter(ids).items():
+        counts[tid] = count
     return Templates(ids=ids, texts=texts, counts=counts)
+
+
+def _new(key: str, level: str, fuzzy: bool, groups: dict[tuple[str, int], list[int]], texts: list[list[str]]) -> int:
+    """The template of a grouping key seen for the first time: merged into a similar one, or a new one."""
+    tokens = key.split()
+    fuzzy = fuzzy and level not in (ERROR, WARN) and bool(tokens)
+    if fuzzy:
+        tid = _merge(groups.setdefault((level, len(tokens)), []), texts, tokens)
+        if tid >= 0:
+            return tid
+    texts.append(tokens)
+    if fuzzy:
+        groups[(level, len(tokens))].append(len(texts) - 1)
+    return len(texts) - 1
 
 
 def _merge(group: list[int], texts: list[list[str]], tokens: list[str]) -> int:

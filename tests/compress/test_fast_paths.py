@@ -13,7 +13,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom.compress import html, json_raw, json_select, masks, protect, search, shapes, table
+from headroom.compress import html, json_raw, json_select, logs, masks, protect, search, shapes, table
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -270,3 +270,31 @@ KEYWORDS = ["TODO", "FIXME", "XXX", "XXXX", "HACK", "BUG", "ERROR", "Error", "er
 @given(texts(KEYWORDS, alphabet="aXf_ :1é"))
 def test_search_keywords_match_the_boundary_pattern(text: str) -> None:
     assert [m.span() for m in search._KEYWORD_RE.finditer(text)] == [m.span() for m in REF_KEYWORD.finditer(text)]
+
+
+# -- which log items are kept --------------------------------------------------------------------
+def reference_wanted(items: list[tuple[int, int, str]], tids: list[int], keep_all_errors: bool) -> set[int]:
+    """Item by item with running counts, as ``logs._select`` did."""
+    last = {tid: position for position, tid in enumerate(tids)}
+    seen: dict[int, int] = {}
+    out: set[int] = set()
+    for position, (_start, _end, level) in enumerate(items):
+        tid = tids[position]
+        seen[tid] = seen.get(tid, 0) + 1
+        if level == masks.ERROR:
+            wanted = keep_all_errors or seen[tid] <= logs.ERROR_FIRST or last[tid] == position
+        elif level == masks.WARN:
+            wanted = seen[tid] <= logs.WARN_FIRST or last[tid] == position
+        else:
+            wanted = seen[tid] == 1 or last[tid] == position
+        if wanted:
+            out.add(position)
+    return out
+
+
+@EXAMPLES
+@given(st.lists(st.tuples(st.integers(0, 5), st.sampled_from(masks.LEVELS)), max_size=60), st.booleans())
+def test_log_item_selection_matches_the_running_count(pairs: list[tuple[int, str]], keep_all: bool) -> None:
+    items = [(index, index + 1, level) for index, (_tid, level) in enumerate(pairs)]
+    tids = [tid for tid, _level in pairs]
+    assert logs._wanted(items, tids, keep_all) == reference_wanted(items, tids, keep_all)
