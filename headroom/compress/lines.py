@@ -56,6 +56,14 @@ def line_starts(lines: Sequence[str]) -> tuple[int, ...]:
     return tuple(map(add, accumulate(map(len, lines[:-1]), initial=0), count()))
 
 
+def strip_line_ends(text: str) -> str:
+    """``text`` without the spaces and tabs that end its lines (``re.sub(r"[ \\t]+$", "", text, flags=re.M)``).
+
+    Line by line with ``str.rstrip``: a regex would try every space of the text as a start.
+    """
+    return "\n".join([line.rstrip(" \t") for line in text.split("\n")])
+
+
 def runs(keep: Sequence[bool]) -> list[tuple[int, int]]:
     """Maximal runs [a, b) of dropped lines."""
     out: list[tuple[int, int]] = []

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headroom.compress import html, json_raw, json_select, logs, masks, protect, search, shapes, table
+from headroom.compress import lines as ln
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -298,3 +299,34 @@ def test_log_item_selection_matches_the_running_count(pairs: list[tuple[int, str
     items = [(index, index + 1, level) for index, (_tid, level) in enumerate(pairs)]
     tids = [tid for tid, _level in pairs]
     assert logs._wanted(items, tids, keep_all) == reference_wanted(items, tids, keep_all)
+
+
+# -- whitespace ----------------------------------------------------------------------------------
+@EXAMPLES
+@given(texts([" ", "  ", "   ", "\t", " \t ", "\n", "\r", "\r\n", "x", "\x0b", "\u3000"], alphabet=" \t\nx"))
+def test_whitespace_squeezing_matches_the_plain_patterns(text: str) -> None:
+    assert ln.strip_line_ends(text) == re.sub(r"[ \t]+$", "", text, flags=re.MULTILINE)
+    assert ln.strip_line_ends(text) == re.sub(r"[ \t]+(?=\n|\Z)", "", text)
+    for single in (True, False):
+        padded = re.sub(r"  +", " " if single else "  ", text)
+        assert table._squeeze(text, single) == re.sub(r"[ \t]+(?=\n|\Z)", "", padded)
+
+
+# -- which table rows are kept -------------------------------------------------------------------
+@EXAMPLES
+@given(st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=40), st.integers(1, 2), st.integers(2, 6))
+def test_table_rows_kept_match_the_running_count(rows: list[str], header_rows: int, min_group: int) -> None:
+    counts = {row: rows.count(row) for row in rows}
+    last = {row: index for index, row in enumerate(rows)}
+    seen: dict[str, int] = {}
+    reference: set[int] = set()
+    for index, row in enumerate(rows):
+        seen[row] = seen.get(row, 0) + 1
+        if index < header_rows or counts[row] < min_group or seen[row] == 1 or last[row] == index:
+            reference.add(index)
+    original = table.MIN_GROUP
+    table.MIN_GROUP = min_group
+    try:
+        assert table._kept_rows(rows, header_rows) == reference
+    finally:
+        table.MIN_GROUP = original
