@@ -12,7 +12,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from _json import encode_basestring, scanstring  # the C routines behind json.dumps / json.loads
+from _json import encode_basestring  # the C routine json.dumps(ensure_ascii=False) runs for a str
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -146,6 +147,7 @@ def _other(value: Any) -> str:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
+_DECODER = json.JSONDecoder()
 _LINE_BREAKS_RE = re.compile("[\x85\u2028\u2029]")  # valid raw in JSON strings, but they break lines
 _WS_RE = re.compile(r"[ \t\n\r]*")
 
@@ -160,65 +162,28 @@ def _ws(text: str, index: int) -> int:
     return index
 
 
-def _members(text: str, index: int) -> list[tuple[str | int, int, int]]:
-    """``(key or position, value start, value end)`` of the object or array starting at ``index``.
+def _members(text: str, index: int) -> Iterator[tuple[str | int, int, int]]:
+    """``(key or position, value start, value end)`` of the object or array starting at ``index``, lazily.
 
-    ``text`` must be valid JSON there (as :func:`parse` accepted it): values are skipped, not decoded.
+    Values are located by decoding them with the C scanner (faster than any Python-level skipping).
     """
     opener = text[index]
     closer = "}" if opener == "{" else "]"
-    out: list[tuple[str | int, int, int]] = []
+    decode = _DECODER.raw_decode
     index = _ws(text, index + 1)
     position = 0
     size = len(text)
     while index < size and text[index] != closer:
         name: str | int = position
         if opener == "{":
-            name, index = scanstring(text, index + 1)
+            name, index = decode(text, index)
             index = _ws(text, _ws(text, index) + 1)  # past the colon
-        end = value_end(text, index)
-        out.append((name, index, end))
+        end = decode(text, index)[1]
+        yield name, index, end
         position += 1
         index = _ws(text, end)
         if index < size and text[index] == ",":
             index = _ws(text, index + 1)
-    return out
-
-
-# Inside a container: everything up to the next bracket, strings (which may hold brackets) skipped whole.
-_SKIP_RE = re.compile(r'[^"\[\]{}]*+(?:"[^"\\]*+(?:\\.[^"\\]*+)*+"[^"\[\]{}]*+)*+', re.DOTALL)
-_SCALAR_RE = re.compile(r"[^,\]} \t\n\r]*+")  # a number or literal runs to a separator or whitespace
-_OPENERS = frozenset("[{")
-_CLOSERS = frozenset("]}")
-
-
-def value_end(text: str, index: int) -> int:
-    """Offset just past the JSON value starting at ``index`` (the same as ``raw_decode``'s, without decoding).
-
-    Containers are crossed bracket to bracket, one regex step each; ``text`` must be valid JSON there.
-    """
-    first = text[index]
-    if first == '"':
-        return int(scanstring(text, index + 1)[1])
-    if first not in _OPENERS:
-        return _SCALAR_RE.match(text, index).end()  # type: ignore[union-attr]  # always matches
-    depth = 0
-    skip = _SKIP_RE.match
-    size = len(text)
-    while True:
-        index = skip(text, index).end()  # type: ignore[union-attr]  # always matches
-        if index >= size:
-            raise ValueError("unterminated JSON container")
-        char = text[index]
-        if char in _OPENERS:
-            depth += 1
-        elif char in _CLOSERS:
-            depth -= 1
-        else:
-            raise ValueError("unterminated JSON string")
-        index += 1
-        if depth == 0:
-            return index
 
 
 def skip_ws(text: str, index: int) -> int:
@@ -229,13 +194,28 @@ def element_spans(text: str, path: tuple[str | int, ...]) -> list[tuple[int, int
     """Spans of the members of the container at ``path`` (keys and array positions from the root)."""
     index = _ws(text, 0)
     for step in path:
-        for name, start, _end in _members(text, index):
-            if name == step:
-                index = start
-                break
-        else:
-            raise KeyError(step)
+        index = _locate(text, index, step)
     return [(start, end) for _name, start, end in _members(text, index)]
+
+
+def _locate(text: str, index: int, step: str | int) -> int:
+    """Start of the first member named ``step`` of the container at ``index``; members after it are not read."""
+    opener = text[index]
+    decode = _DECODER.raw_decode
+    index = _ws(text, index + 1)
+    position = 0
+    while index < len(text) and text[index] != ("}" if opener == "{" else "]"):
+        name: str | int = position
+        if opener == "{":
+            name, index = decode(text, index)
+            index = _ws(text, _ws(text, index) + 1)  # past the colon
+        if name == step:
+            return index
+        index = _ws(text, decode(text, index)[1])
+        position += 1
+        if index < len(text) and text[index] == ",":
+            index = _ws(text, index + 1)
+    raise KeyError(step)
 
 
 def key_spans(text: str, start: int) -> dict[str, tuple[int, int]]:
@@ -260,5 +240,5 @@ def value_spans(text: str, start: int, end: int, row: dict[str, Any], names: lis
         if text[colon : colon + 1] != ":":
             return {k: v for k, v in key_spans(text, start).items() if k in names and k in row}
         value_start = _ws(text, colon + 1)
-        out[name] = (value_start, value_end(text, value_start))
+        out[name] = (value_start, _DECODER.raw_decode(text, value_start)[1])
     return out
