@@ -59,6 +59,18 @@ def _fraction(lines: list[str], predicate: Callable[[str], object]) -> float:
     return sum(1 for line in lines if predicate(line)) / max(1, len(lines))
 
 
+def _reaches(lines: list[str], predicate: Callable[[str], object], share: float) -> bool:
+    """``_fraction(lines, predicate) >= share``, giving up as soon as the misses make it unreachable."""
+    total = max(1, len(lines))
+    misses = 0
+    for line in lines:
+        if not predicate(line):
+            misses += 1
+            if (len(lines) - misses) / total < share:
+                return False
+    return (len(lines) - misses) / total >= share
+
+
 def _json(payload: str) -> str:
     stripped = payload.strip()
     if not stripped or stripped[0] not in "[{":
@@ -74,7 +86,7 @@ def _json(payload: str) -> str:
             return "json.array"
         return "json.object"
     rows = [line for line in stripped.split("\n", 2000)[:2000] if line.strip()]
-    if len(rows) >= 20 and _fraction(rows, shapes.PRETTY_JSON_LINE_RE.fullmatch) >= 0.95:
+    if len(rows) >= 20 and _reaches(rows, shapes.PRETTY_JSON_LINE_RE.fullmatch, 0.95):
         return "json.fragment"  # pretty JSON cut by the client (Codex middle-truncation): not parseable
     if len(rows) >= 2 and all(row.lstrip()[:1] == "{" for row in rows[:50]):
         parsed = [json_raw.parse(row.strip()) for row in rows[:50]]

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, count
-from operator import add
+from itertools import accumulate
 
 from headroom.compress.base import marker
 
@@ -52,8 +51,8 @@ def split(text: str, body: Sequence[str] | None = None) -> Lines:
 
 
 def line_starts(lines: Sequence[str]) -> tuple[int, ...]:
-    """Offset of every line in ``"\\n".join(lines)``: the lengths before it plus one newline each (C-level)."""
-    return tuple(map(add, accumulate(map(len, lines[:-1]), initial=0), count()))
+    """Offset of every line in ``"\\n".join(lines)``: the lengths before it plus one newline each."""
+    return tuple(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
 
 
 def strip_line_ends(text: str) -> str:

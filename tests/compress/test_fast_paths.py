@@ -13,7 +13,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom.compress import html, json_raw, json_select, logs, masks, protect, search, shapes, table
+from headroom.compress import detect, html, json_raw, json_select, logs, masks, protect, search, shapes, table
 from headroom.compress import lines as ln
 
 EXAMPLES = settings(max_examples=200, deadline=None)
@@ -329,3 +329,11 @@ def test_table_rows_kept_match_the_running_count(rows: list[str], header_rows: i
         assert table._kept_rows(rows, header_rows) == reference
     finally:
         table.MIN_GROUP = original
+
+
+# -- detection shares ----------------------------------------------------------------------------
+@EXAMPLES
+@given(st.lists(st.booleans(), max_size=60), st.sampled_from([0.0, 0.2, 0.5, 0.9, 0.95, 1.0]))
+def test_share_with_early_exit_matches_the_fraction(flags: list[bool], share: float) -> None:
+    lines = ["x" if flag else "" for flag in flags]
+    assert detect._reaches(lines, bool, share) == (detect._fraction(lines, bool) >= share)
