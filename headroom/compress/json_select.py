@@ -61,10 +61,11 @@ def must_keep(table: Table, terms: tuple[str, ...]) -> dict[int, str]:
             return found  # full: nothing later can be added
         values = table.values(column)
         strings = [(index, value) for index, value in enumerate(values) if isinstance(value, str)]
-        _failures(column, strings, add)
+        joined = "\x00".join([value for _index, value in strings])  # one scan per column, not per value
+        _failures(column, strings, joined, add)
         _rare(column, values, add)
         _outliers(column, values, add)
-        _shapes(column, strings, add)
+        _shapes(column, strings, joined, add)
     _structure(rows, add)
     if terms and len(found) < MUST_CAP:
         hits = 0
@@ -91,14 +92,17 @@ def has_failure(text: str) -> bool:
     return next(failure_starts(text), -1) >= 0
 
 
-def _failures(column: Column, texts: list[tuple[int, str]], add: Add) -> None:
-    """``texts``: the column's string values with their row index."""
-    joined = "\x00".join([value for _index, value in texts])  # one scan for the whole column
+def _failures(column: Column, texts: list[tuple[int, str]], joined: str, add: Add) -> None:
+    """``texts``: the column's string values with their row index; ``joined``: the values, NUL-separated."""
+    starts = failure_starts(joined)
+    first = next(starts, -1)
+    if first < 0:
+        return
     offsets = list(accumulate([len(value) + 1 for _index, value in texts[:-1]], initial=0))
     seen: set[str] = set()
     judged: set[str] = set()  # values already looked at: the same value has the same shape
     last = -1
-    for start in failure_starts(joined):
+    for start in chain((first,), starts):
         position = bisect_right(offsets, start) - 1
         if position == last:
             continue
@@ -157,11 +161,13 @@ def _outliers(column: Column, values: list[Any], add: Add) -> None:
         add(index, f"outlier {column.name}")
 
 
-def _shapes(column: Column, texts: list[tuple[int, str]], add: Add) -> None:
-    """``texts``: the column's string values with their row index."""
+def _shapes(column: Column, texts: list[tuple[int, str]], joined: str, add: Add) -> None:
+    """``texts``: the column's string values with their row index; ``joined``: the values, NUL-separated."""
     if len(texts) < 10:
         return
-    joined = "\x00".join([v if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts])
+    lengths = [len(v) for _i, v in texts]
+    if max(lengths) >= 200:  # long values are represented by their size class
+        joined = "\x00".join([v if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts])
     shapes = masks.mask(joined).split("\x00")
     if len(shapes) != len(texts):  # a value held a NUL itself: mask one by one
         shapes = [masks.mask(v) if len(v) < 200 else f"<long {len(v) // 100}>" for _i, v in texts]
@@ -169,7 +175,7 @@ def _shapes(column: Column, texts: list[tuple[int, str]], add: Add) -> None:
     top = counts.most_common(1)[0][1]
     if top < 0.7 * len(texts):
         return
-    lengths = sorted([len(v) for _i, v in texts])
+    lengths.sort()
     long = 3 * lengths[len(lengths) // 2] + 40
     scarce = {shape for shape, n in counts.items() if n <= 2}
     pairs = zip(texts, shapes, strict=True)

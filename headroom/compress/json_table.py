@@ -48,6 +48,8 @@ class Table:
     notes: list[str] = field(default_factory=list)  # extra header lines (projections, counts)
     _values: dict[tuple[str, ...], list[Any]] = field(default_factory=dict)
     _cells: dict[str, str] = field(default_factory=dict)  # string value -> its cell
+    _lines: dict[int, str] = field(default_factory=dict)  # id(row) -> its line, for the columns below
+    _lines_columns: list[Column] | None = None  # the ``columns`` list ``_lines`` was rendered for
 
     def values(self, column: Column) -> list[Any]:
         """The column's value in every row (``MISSING`` where absent), computed once."""
@@ -162,6 +164,17 @@ def _key_name(key: str) -> str:
 
 
 def row_line(table: Table, row: dict[str, Any]) -> str:
+    """The row's grid line (cached per row while ``table.columns`` is the same list)."""
+    if table._lines_columns is not table.columns:
+        table._lines.clear()
+        table._lines_columns = table.columns
+    line = table._lines.get(id(row))
+    if line is None:
+        line = table._lines[id(row)] = _render_row(table, row)
+    return line
+
+
+def _render_row(table: Table, row: dict[str, Any]) -> str:
     memo = table._cells
     out: list[str] = []
     for column in table.columns:

@@ -13,8 +13,21 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom.compress import detect, html, json_raw, json_select, logs, masks, protect, search, shapes, table
+from headroom.compress import (
+    detect,
+    html,
+    json_raw,
+    json_select,
+    json_table,
+    logs,
+    masks,
+    protect,
+    search,
+    shapes,
+    table,
+)
 from headroom.compress import lines as ln
+from tests.compress import reference_json_select
 
 EXAMPLES = settings(max_examples=200, deadline=None)
 
@@ -337,3 +350,56 @@ def test_table_rows_kept_match_the_running_count(rows: list[str], header_rows: i
 def test_share_with_early_exit_matches_the_fraction(flags: list[bool], share: float) -> None:
     lines = ["x" if flag else "" for flag in flags]
     assert detect._reaches(lines, bool, share) == (detect._fraction(lines, bool) >= share)
+
+
+# -- JSON row selection --------------------------------------------------------------------------
+def _num(value: float | int) -> json_raw.Num:
+    return json_raw.Num(json.dumps(value))
+
+
+CELL_VALUES = (
+    st.integers(-5, 5).map(_num) | st.integers(0, 10**6).map(_num) | st.floats(-1e9, 1e9).map(_num)
+    | st.sampled_from(["ok", "ok", "running", "failed", "Error: disk", "timeout", "terrorist", "error_count",
+                       "CrashLoopBackOff", "a" * 210, "https://x.example/" + "z" * 60, "id-0001", "id-0002",
+                       "user 7", "", " ", "\x00", "é", "\u2028"])
+    | st.text(alphabet="abf01 -:_", max_size=12) | st.booleans() | st.none()
+    | st.lists(st.integers(0, 3).map(_num), max_size=2)
+)  # fmt: skip
+ROWS = st.lists(
+    st.dictionaries(st.sampled_from(["id", "status", "name", "n", "tags", "url", "rare"]), CELL_VALUES,
+                    min_size=1, max_size=7),
+    min_size=2, max_size=70,
+)  # fmt: skip
+
+
+TYPED_ROWS = st.lists(
+    st.fixed_dictionaries(
+        {
+            "id": st.sampled_from(["id-0001", "id-0002", "id-0003", "id-00x4", "ID 5"]),
+            "status": st.sampled_from(["ok"] * 6 + ["failed", "timeout", "Degraded", "running"]),
+            "n": st.integers(40, 60).map(_num) | st.sampled_from([_num(10**6), _num(-3), _num(0.5)]),
+            "url": st.sampled_from(["https://cdn.example/" + c * 50 for c in "abc"] + ["x y"]),
+            "flag": st.booleans(),
+        },
+        optional={"rare": st.just("r"), "note": st.sampled_from(["n", "n" * 300])},
+    ),
+    min_size=10, max_size=80,
+)  # fmt: skip
+
+
+@EXAMPLES
+@given(ROWS | TYPED_ROWS, st.sampled_from([(), ("fail",), ("id-0002", "user")]))
+def test_row_selection_matches_the_value_by_value_reference(rows: list[dict[str, object]],
+                                                            terms: tuple[str, ...]) -> None:  # fmt: skip
+    fast, slow = json_table.build("t", rows), json_table.build("t", rows)
+    if fast is None or slow is None:
+        return
+    assert json_select.must_keep(fast, terms) == reference_json_select.must_keep(slow, terms)
+    assert json_select.summaries(fast) == reference_json_select.summaries(slow)
+    assert json_select.bulky_columns(fast) == reference_json_select.bulky_columns(slow)
+
+
+@EXAMPLES
+@given(VALUES | ROWS)
+def test_dump_matches_json_dumps_per_string(value: object) -> None:
+    assert json_raw.dump(value) == reference_json_select.dump(value)
