@@ -25,6 +25,7 @@ from headroom.compress import (
     search,
     shapes,
     table,
+    templates,
 )
 from headroom.compress import lines as ln
 from tests.compress import reference_json_select
@@ -403,3 +404,47 @@ def test_row_selection_matches_the_value_by_value_reference(rows: list[dict[str,
 @given(VALUES | ROWS)
 def test_dump_matches_json_dumps_per_string(value: object) -> None:
     assert json_raw.dump(value) == reference_json_select.dump(value)
+
+
+# -- log templates -------------------------------------------------------------------------------
+def reference_mine(masked: list[str], levels: list[str], keys: list[str | None] | None) -> tuple[list[int], list[str]]:
+    """Line by line with one combined ``level + NUL + key`` dictionary, as ``templates.mine`` was written."""
+    exact: dict[str, int] = {}
+    groups: dict[tuple[str, int], list[int]] = {}
+    texts: list[list[str]] = []
+    ids: list[int] = []
+    for index, line in enumerate(masked):
+        level = levels[index]
+        override = keys[index] if keys is not None else None
+        key = f"{level}\x00{override if override is not None else line}"
+        tid = exact.get(key)
+        if tid is None:
+            words = override.split() if override is not None else line.split()
+            tid = -1
+            if override is None and level not in (masks.ERROR, masks.WARN) and words:
+                tid = templates._merge(groups.setdefault((level, len(words)), []), texts, words)
+            if tid < 0:
+                tid = len(texts)
+                texts.append(words)
+                if override is None and level not in (masks.ERROR, masks.WARN) and words:
+                    groups[(level, len(words))].append(tid)
+            exact[key] = tid
+        ids.append(tid)
+    return ids, [" ".join(words) for words in texts]
+
+
+LOG_WORDS = st.sampled_from(["GET", "POST", "/api/<*>", "<*>", "ms", "ok", "user", "failed", "a", "b"])
+LOG_LINES = st.lists(st.lists(LOG_WORDS, max_size=5).map(" ".join), max_size=40)
+
+
+@EXAMPLES
+@given(LOG_LINES, st.data())
+def test_template_mining_matches_the_combined_key_reference(lines: list[str], data: st.DataObject) -> None:
+    levels = data.draw(st.lists(st.sampled_from(masks.LEVELS), min_size=len(lines), max_size=len(lines)))
+    keys = data.draw(st.none() | st.lists(st.none() | st.sampled_from(["<test> PASSED", "ok"]),
+                                           min_size=len(lines), max_size=len(lines)))  # fmt: skip
+    found = templates.mine(lines, levels, keys)
+    ids, texts = reference_mine(lines, levels, keys)
+    assert found.ids == ids
+    assert [" ".join(words) for words in found.texts] == texts
+    assert found.counts == [ids.count(tid) for tid in range(len(texts))]
