@@ -59,6 +59,10 @@ def _fraction(lines: list[str], predicate: Callable[[str], object]) -> float:
     return sum(1 for line in lines if predicate(line)) / max(1, len(lines))
 
 
+def _indented(line: str) -> bool:
+    return line[:1] in " \t"
+
+
 def _reaches(lines: list[str], predicate: Callable[[str], object], share: float) -> bool:
     """``_fraction(lines, predicate) >= share``, giving up as soon as the misses make it unreachable."""
     total = max(1, len(lines))
@@ -199,12 +203,10 @@ def _log(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[str
         return "log", "log.cargo"
     if family == "npm" or shapes.line_matches(shapes.NPM_RE, head, 2) >= 2:
         return "log", "log.npm"
-    stamped = _fraction(nonempty, shapes.TIMESTAMP_START_RE.match)
-    levelled = _fraction(nonempty, shapes.LEVEL_START_RE.match)
-    indented = _fraction(nonempty, lambda line: line[:1] in " \t")
-    if stamped >= 0.4 or (stamped + indented >= 0.8 and stamped >= 0.2):
+    stamped = _fraction(nonempty, shapes.TIMESTAMP_START_RE.match)  # each share only when it can decide
+    if stamped >= 0.4 or (stamped >= 0.2 and stamped + _fraction(nonempty, _indented) >= 0.8):
         return "log", "log.app"
-    if levelled >= 0.4:
+    if _fraction(nonempty, shapes.LEVEL_START_RE.match) >= 0.4:
         return "log", "log.app"
     if family in ("build", "log"):
         return "log", "log.build"

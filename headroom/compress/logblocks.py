@@ -13,7 +13,8 @@ a number (``tests/x.py::test_y PASSED``, ``   Compiling foo v1.2.3``), so they s
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from itertools import repeat
 
 from headroom.compress.lines import line_starts
 
@@ -28,10 +29,11 @@ _CARGO_TEST_FAIL_RE = re.compile(r"---- \S+ stdout ----$")
 _MAX_UNIT = 400
 
 
-def units(body: tuple[str, ...], subkind: str, text: str | None = None) -> list[tuple[int, int]]:
+def units(body: tuple[str, ...], subkind: str, text: str | None = None,
+          starts: tuple[int, ...] | None = None) -> list[tuple[int, int]]:  # fmt: skip
     """Multi-line units in order, non-overlapping; single lines are not listed.
 
-    ``text`` is ``"\\n".join(body)`` when the caller has it at hand.
+    ``text`` is ``"\\n".join(body)`` and ``starts`` its line offsets, when the caller has them at hand.
     """
     if subkind == "log.pytest":
         found = _pytest_units(body)
@@ -43,15 +45,20 @@ def units(body: tuple[str, ...], subkind: str, text: str | None = None) -> list[
     for start, end in found:
         for index in range(start, end):
             taken[index] = True
-    found.extend(_generic_units(body, taken, "\n".join(body) if text is None else text))
+    if text is None or starts is None:
+        text, starts = "\n".join(body), line_starts(body)
+    found.extend(_generic_units(body, taken, text, starts))
     found.sort()
     return found
 
 
-def _generic_units(body: tuple[str, ...], taken: list[bool], text: str) -> list[tuple[int, int]]:
+def _generic_units(
+    body: tuple[str, ...], taken: list[bool], text: str, starts: tuple[int, ...]
+) -> list[tuple[int, int]]:
     """Tracebacks, and lines followed by indented/stack continuation lines (found by one text scan)."""
-    starts = line_starts(body)
-    continued = {bisect_right(starts, m.start() + 1) - 1 for m in _CONTINUATION_START_RE.finditer(text)}
+    # a match starts at the newline before a continued line, so one past it is that line's own offset
+    after_newline = map((1).__add__, map(re.Match.start, _CONTINUATION_START_RE.finditer(text)))
+    continued = set(map(bisect_left, repeat(starts), after_newline))
     if body and _CONTINUATION_START_RE.match("\n" + body[0]):
         continued.add(0)
     tracebacks = [bisect_right(starts, m.start()) - 1 for m in _TRACEBACK_RE.finditer(text)]

@@ -10,7 +10,10 @@ tags. Every dropped run becomes one receipt with exact counts per level and its 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from itertools import count
+from operator import itemgetter
 
 from headroom.compress import lines as ln
 from headroom.compress import logblocks, masks, templates
@@ -39,7 +42,7 @@ def compress(job: Job) -> Produced:
     levels = masks.line_levels(job.payload, job.lines.starts) if plain else masks.levels(body)
     masked = masks.mask(job.payload if plain else "\n".join(body)).split("\n")
     tpl = templates.mine(masked, levels, logblocks.group_keys(body, job.detection.subkind))
-    items = _items(body, levels, job.detection.subkind, job.payload if plain else None)
+    items = _items(body, levels, job.detection.subkind, (job.payload, job.lines.starts) if plain else None)
     keep = job.protected_mask()
     _select(job, items, levels, tpl, keep)
     ln.fill_small_gaps(job.lines, keep)
@@ -50,9 +53,13 @@ def compress(job: Job) -> Produced:
     return Result(text=text, omitted_ranges=omitted, strategy="log.templates")
 
 
-def _items(body: tuple[str, ...], levels: list[str], subkind: str, text: str | None) -> list[tuple[int, int, str]]:
-    """``(start, end, level)`` of every unit and every line outside units, in order."""
-    units = logblocks.units(body, subkind, text)
+def _items(body: tuple[str, ...], levels: list[str], subkind: str,
+           joined: tuple[str, tuple[int, ...]] | None) -> list[tuple[int, int, str]]:  # fmt: skip
+    """``(start, end, level)`` of every unit and every line outside units, in order.
+
+    ``joined``: the body's text and line offsets, when at hand.
+    """
+    units = logblocks.units(body, subkind, *(joined or (None, None)))
     out: list[tuple[int, int, str]] = []
     index = 0
     for start, end in units:
@@ -72,11 +79,13 @@ def _select(job: Job, items: list[tuple[int, int, str]], levels: list[str], tpl:
         keep[index] = True
     for index in _last_nonblank(body, TAIL_LINES):
         keep[index] = True
-    errors = [item for item in items if item[2] == masks.ERROR]
+    item_levels = list(map(itemgetter(2), items))
+    errors = [items[p] for p in itertools.compress(count(), map(masks.ERROR.__eq__, item_levels))]
     starts, raw = job.lines.starts, job.lines.raw
     error_chars = sum(starts[end - 1] + len(raw[end - 1]) - starts[start] for start, end, _level in errors)
     keep_all_errors = error_chars <= max(ERROR_BUDGET_CHARS, ERROR_BUDGET_SHARE * len(job.payload))
-    for position in _wanted(items, [tpl.ids[start] for start, _end, _level in items], keep_all_errors):
+    tids = list(map(tpl.ids.__getitem__, map(itemgetter(0), items)))
+    for position in _wanted(item_levels, tids, keep_all_errors):
         start, end, _level = items[position]
         if end - start == 1:
             keep[start] = True
@@ -96,9 +105,10 @@ def _last_nonblank(body: tuple[str, ...], count: int) -> list[int]:
     return found[::-1]
 
 
-def _wanted(items: list[tuple[int, int, str]], tids: list[int], keep_all_errors: bool) -> set[int]:
-    """Positions of the items to keep: each template's first and last item; for an error template also its
-    first ``ERROR_FIRST`` items (all of them while errors fit the budget); for a warning, its first ``WARN_FIRST``.
+def _wanted(levels: list[str], tids: list[int], keep_all_errors: bool) -> set[int]:
+    """Positions of the items to keep, given each item's level and template: each template's first and last
+    item; for an error template also its first ``ERROR_FIRST`` items (all of them while errors fit the
+    budget); for a warning, its first ``WARN_FIRST``.
 
     A template's n-th item counts every item of that template, whatever the item's own level.
     """
@@ -107,7 +117,7 @@ def _wanted(items: list[tuple[int, int, str]], tids: list[int], keep_all_errors:
     first = dict(zip(reversed(tids), reversed(positions), strict=True))
     wanted = set(first.values())
     wanted.update(last.values())
-    counted = {tids[p] for p, (_s, _e, level) in enumerate(items) if level in (masks.ERROR, masks.WARN)}
+    counted = set(map(tids.__getitem__, itertools.compress(count(), map(_COUNTED.__contains__, levels))))
     if not counted:
         return wanted
     seen: dict[int, int] = {}
@@ -115,12 +125,15 @@ def _wanted(items: list[tuple[int, int, str]], tids: list[int], keep_all_errors:
         if tid not in counted:
             continue
         nth = seen[tid] = seen.get(tid, 0) + 1
-        level = items[position][2]
+        level = levels[position]
         if (level == masks.ERROR and (keep_all_errors or nth <= ERROR_FIRST)) or (
             level == masks.WARN and nth <= WARN_FIRST
         ):
             wanted.add(position)
     return wanted
+
+
+_COUNTED = frozenset((masks.ERROR, masks.WARN))
 
 
 def _keep_unit(body: tuple[str, ...], start: int, end: int, keep: list[bool]) -> None:
