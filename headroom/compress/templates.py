@@ -34,22 +34,25 @@ class Templates:
 
 
 def mine(masked: list[str] | tuple[str, ...], levels: list[str], keys: list[str | None] | None = None) -> Templates:
-    """Template id per line. ``keys`` optionally overrides a line's grouping key (subkind rules)."""
-    exact: dict[str, dict[str, int]] = {}  # level -> grouping key -> template id
+    """Template id per line. ``keys`` optionally overrides a line's grouping key (subkind rules).
+
+    Lines group by (level, key); each distinct group, in order of first appearance, gets its template
+    (merged fuzzily into a similar one only when its first line had no override).
+    """
     groups: dict[tuple[str, int], list[int]] = {}
     texts: list[list[str]] = []
-    ids: list[int] = []
-    overrides: list[str | None] = keys if keys is not None else [None] * len(masked)
-    for line, level, override in zip(masked, levels, overrides, strict=True):
-        same_level = exact.get(level)
-        if same_level is None:
-            same_level = exact[level] = {}
-        key = line if override is None else override
-        tid = same_level.get(key)
-        if tid is None:
-            tid = _new(key, level, override is None, groups, texts)
-            same_level[key] = tid
-        ids.append(tid)
+    if keys is None:
+        grouping = list(zip(levels, masked, strict=True))
+    else:
+        chosen = [line if override is None else override for line, override in zip(masked, keys, strict=True)]
+        grouping = list(zip(levels, chosen, strict=True))
+        first = dict(zip(reversed(grouping), reversed(range(len(grouping))), strict=True))
+    tid_of: dict[tuple[str, str], int] = {}
+    for pair in dict.fromkeys(grouping):  # distinct groups, first appearance first
+        level, key = pair
+        fuzzy = keys is None or keys[first[pair]] is None
+        tid_of[pair] = _new(key, level, fuzzy, groups, texts)
+    ids = list(map(tid_of.__getitem__, grouping))
     counts = [0] * len(texts)
     for tid, count in Counter(ids).items():
         counts[tid] = count
