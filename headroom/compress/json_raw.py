@@ -232,7 +232,7 @@ def value_spans(text: str, start: int, end: int, row: dict[str, Any], names: lis
     for name in names:
         if name not in row:
             continue
-        quoted = json.dumps(name, ensure_ascii=False)
+        quoted = encode_basestring(name)  # json.dumps(name, ensure_ascii=False)
         at = text.find(quoted, start, end)
         if at < 0 or text.find(quoted, at + 1, end) >= 0:
             return {k: v for k, v in key_spans(text, start).items() if k in names and k in row}

@@ -11,11 +11,14 @@ summarised in the header so dropping rows never hides how many there were.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator
-from itertools import accumulate, chain, islice
+from itertools import accumulate, chain, islice, repeat
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from headroom.compress import masks
@@ -60,7 +63,7 @@ def must_keep(table: Table, terms: tuple[str, ...]) -> dict[int, str]:
         if len(found) >= MUST_CAP:
             return found  # full: nothing later can be added
         values = table.values(column)
-        strings = [(index, value) for index, value in enumerate(values) if isinstance(value, str)]
+        strings = list(itertools.compress(enumerate(values), map(isinstance, values, repeat(str))))
         joined = "\x00".join([value for _index, value in strings])  # one scan per column, not per value
         _failures(column, strings, joined, add)
         _rare(column, values, add)
@@ -147,7 +150,7 @@ def _rare(column: Column, values: list[Any], add: Add) -> None:
 
 
 def _outliers(column: Column, values: list[Any], add: Add) -> None:
-    numbers = [(index, x) for index, v in enumerate(values) if isinstance(v, Num) and (x := v.value()) is not None]
+    numbers = _finite_numbers(values)
     if len(numbers) < 10:
         return
     ordered = sorted(x for _i, x in numbers if x is not None)
@@ -218,13 +221,23 @@ def summaries(table: Table) -> list[str]:
 
 def _categories(values: list[Any]) -> dict[Any, int] | None:
     """Counts of the string and boolean values, or None when there are more than ``SUMMARY_MAX`` of them."""
-    counts: dict[Any, int] = {}
-    for value in values:
-        if value is not MISSING and isinstance(value, str | bool):
-            counts[value] = counts.get(value, 0) + 1
-            if len(counts) > SUMMARY_MAX:
-                return None
-    return counts
+    texts = list(itertools.compress(values, map(isinstance, values, repeat((str, bool)))))
+    if len(set(texts[: 4 * SUMMARY_MAX])) > SUMMARY_MAX:
+        return None  # already too many in the first few: spare counting the rest
+    counts = Counter(texts)
+    return dict(counts) if len(counts) <= SUMMARY_MAX else None
+
+
+def _finite_numbers(values: list[Any]) -> list[tuple[int, float]]:
+    """``(row, value)`` of the column's numbers with a finite value (``Num.value()`` not None), in row order."""
+    numbers = list(itertools.compress(enumerate(values), map(isinstance, values, repeat(Num))))
+    try:  # parsed numbers always convert; anything else takes the careful path
+        floats = list(map(float, map(attrgetter("text"), map(itemgetter(1), numbers))))
+    except ValueError:
+        return [(index, x) for index, v in numbers if (x := v.value()) is not None]
+    if all(map(math.isfinite, floats)):
+        return list(zip(map(itemgetter(0), numbers), floats, strict=True))
+    return [(index, x) for (index, _v), x in zip(numbers, floats, strict=True) if math.isfinite(x)]
 
 
 def bulky_columns(table: Table) -> list[Column]:

@@ -59,6 +59,12 @@ class Table:
             if len(path) == 1:
                 key = path[0]
                 found = [row.get(key, MISSING) for row in self.rows]
+            elif len(path) == 2:  # a flattened nested key: the same as ``get``, inlined
+                outer, inner = path
+                found = [
+                    value.get(inner, MISSING) if isinstance(value := row.get(outer, MISSING), dict) else MISSING
+                    for row in self.rows
+                ]
             else:
                 found = [get(row, path) for row in self.rows]
             self._values[path] = found

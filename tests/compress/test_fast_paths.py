@@ -364,6 +364,7 @@ CELL_VALUES = (
                        "CrashLoopBackOff", "a" * 210, "https://x.example/" + "z" * 60, "id-0001", "id-0002",
                        "user 7", "", " ", "\x00", "é", "\u2028"])
     | st.text(alphabet="abf01 -:_", max_size=12) | st.booleans() | st.none()
+    | st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999", "1.2.3"]).map(json_raw.Num)
     | st.lists(st.integers(0, 3).map(_num), max_size=2)
 )  # fmt: skip
 ROWS = st.lists(
@@ -378,7 +379,8 @@ TYPED_ROWS = st.lists(
         {
             "id": st.sampled_from(["id-0001", "id-0002", "id-0003", "id-00x4", "ID 5"]),
             "status": st.sampled_from(["ok"] * 6 + ["failed", "timeout", "Degraded", "running"]),
-            "n": st.integers(40, 60).map(_num) | st.sampled_from([_num(10**6), _num(-3), _num(0.5)]),
+            "n": st.integers(40, 60).map(_num)
+            | st.sampled_from([_num(10**6), _num(-3), _num(0.5), json_raw.Num("NaN"), json_raw.Num("1.2.3")]),
             "url": st.sampled_from(["https://cdn.example/" + c * 50 for c in "abc"] + ["x y"]),
             "flag": st.booleans(),
         },
