@@ -14,7 +14,6 @@ client's line numbers and ``body`` is the file content without them.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import accumulate
 
 from headroom.compress.base import marker
@@ -23,12 +22,40 @@ from headroom.compress.base import marker
 RECEIPT_CHARS = 72
 
 
-@dataclass(frozen=True, slots=True)
 class Lines:
-    text: str
-    raw: tuple[str, ...]
-    body: tuple[str, ...]
-    starts: tuple[int, ...]
+    """The lines of a text: ``raw`` (split on newlines), ``body`` (what is analysed) and their ``starts``.
+
+    Each is computed on first use: compressors that never look at lines (JSON, HTML, code) never pay for them.
+    """
+
+    __slots__ = ("_body", "_given_body", "_raw", "_starts", "text")
+
+    def __init__(self, text: str, body: Sequence[str] | None = None) -> None:
+        self.text = text
+        self._given_body = body
+        self._raw: tuple[str, ...] | None = None
+        self._body: tuple[str, ...] | None = None
+        self._starts: tuple[int, ...] | None = None
+
+    @property
+    def raw(self) -> tuple[str, ...]:
+        if self._raw is None:
+            self._raw = tuple(self.text.split("\n"))
+        return self._raw
+
+    @property
+    def body(self) -> tuple[str, ...]:
+        """``raw``, or the lines handed in (``cat -n`` content) when there are as many of them."""
+        if self._body is None:
+            given = self._given_body
+            self._body = self.raw if given is None or len(given) != len(self.raw) else tuple(given)
+        return self._body
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        if self._starts is None:
+            self._starts = line_starts(self.raw)
+        return self._starts
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -41,13 +68,8 @@ class Lines:
 
 
 def split(text: str, body: Sequence[str] | None = None) -> Lines:
-    raw = tuple(text.split("\n"))
-    starts = line_starts(raw)
-    if body is None or len(body) != len(raw):
-        body_t = raw
-    else:
-        body_t = tuple(body)
-    return Lines(text=text, raw=raw, body=body_t, starts=starts)
+    """The lines of ``text`` (``body``: the same lines as analysed, e.g. without ``cat -n`` numbers)."""
+    return Lines(text, body)
 
 
 def line_starts(lines: Sequence[str]) -> tuple[int, ...]:

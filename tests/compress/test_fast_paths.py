@@ -450,3 +450,10 @@ def test_template_mining_matches_the_combined_key_reference(lines: list[str], da
     assert found.ids == ids
     assert [" ".join(words) for words in found.texts] == texts
     assert found.counts == [ids.count(tid) for tid in range(len(texts))]
+
+
+# -- the token gate's word bound -----------------------------------------------------------------
+@EXAMPLES
+@given(texts(["word", " ", "  ", "\n", "\t", "\u3000", "x"], alphabet="ab \n"), st.integers(0, 30))
+def test_limited_split_decides_the_word_bound_like_a_full_split(text: str, after: int) -> None:
+    assert (len(text.split(maxsplit=after + 1)) >= after + 2) == (after < len(text.split()) - 1)
