@@ -34,13 +34,13 @@ _CLOSE_RE = re.compile(r"</([A-Za-z][\w:.-]*)>")
 
 def units(text: str) -> list[tuple[int, int]]:
     """Outermost protected spans [start, end) in order."""
-    if "</" not in text:
-        return []
     return list(_units(text))
 
 
 @lru_cache(maxsize=8)  # detection, edge peeling and the compressor ask about the same payload in turn
 def _units(text: str) -> tuple[tuple[int, int], ...]:
+    if "</" not in text:
+        return ()
     return tuple(_find_units(text))
 
 
