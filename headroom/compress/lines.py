@@ -13,8 +13,9 @@ client's line numbers and ``body`` is the file content without them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import accumulate
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from itertools import accumulate, groupby
 
 from headroom.compress.base import marker
 
@@ -85,19 +86,18 @@ def strip_line_ends(text: str) -> str:
     return "\n".join([line.rstrip(" \t") for line in text.split("\n")])
 
 
+def groups(keep: Sequence[bool]) -> Iterator[tuple[bool, int, int]]:
+    """``(kept, a, b)`` for every maximal run [a, b) of lines that are all kept or all dropped, in order."""
+    index = 0
+    for kept, run in groupby(map(bool, keep)):
+        stop = index + len(list(run))
+        yield kept, index, stop
+        index = stop
+
+
 def runs(keep: Sequence[bool]) -> list[tuple[int, int]]:
     """Maximal runs [a, b) of dropped lines."""
-    out: list[tuple[int, int]] = []
-    start = -1
-    for index, kept in enumerate(keep):
-        if not kept and start < 0:
-            start = index
-        elif kept and start >= 0:
-            out.append((start, index))
-            start = -1
-    if start >= 0:
-        out.append((start, len(keep)))
-    return out
+    return [(a, b) for kept, a, b in groups(keep) if not kept]
 
 
 def fill_small_gaps(lines: Lines, keep: list[bool], max_chars: int = RECEIPT_CHARS) -> None:
@@ -138,27 +138,27 @@ def render(
     replace = replace or {}
     if lines.raw and lines.raw[-1] == "" and not keep[-1]:
         keep = [*keep[:-1], True]  # a trailing newline always survives
+    raw, starts = lines.raw, lines.starts
+    rewritten = sorted(replace)
     out: list[str] = []
     omitted: list[tuple[int, int]] = []
-    index = 0
-    total = len(lines)
-    while index < total:
-        if keep[index]:
+    for kept, a, b in groups(keep):
+        if not kept:
+            out.append(describe(a, b))
+            end = starts[b - 1] + len(raw[b - 1])
+            if end > starts[a]:
+                omitted.append((starts[a], end))
+            continue
+        first = bisect_left(rewritten, a)
+        if first == len(rewritten) or rewritten[first] >= b:
+            out.extend(raw[a:b])  # no rewritten line in this run
+            continue
+        for index in range(a, b):
             if index in replace:
                 out.append(replace[index])
-                omitted.append((lines.starts[index], lines.starts[index] + len(lines.raw[index])))
+                omitted.append((starts[index], starts[index] + len(raw[index])))
             else:
-                out.append(lines.raw[index])
-            index += 1
-            continue
-        stop = index
-        while stop < total and not keep[stop]:
-            stop += 1
-        out.append(describe(index, stop))
-        end = lines.starts[stop - 1] + len(lines.raw[stop - 1])
-        if end > lines.starts[index]:
-            omitted.append((lines.starts[index], end))
-        index = stop
+                out.append(raw[index])
     return "\n".join(out), _merge(omitted)
 
 

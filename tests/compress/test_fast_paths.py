@@ -457,3 +457,48 @@ def test_template_mining_matches_the_combined_key_reference(lines: list[str], da
 @given(texts(["word", " ", "  ", "\n", "\t", "\u3000", "x"], alphabet="ab \n"), st.integers(0, 30))
 def test_limited_split_decides_the_word_bound_like_a_full_split(text: str, after: int) -> None:
     assert (len(text.split(maxsplit=after + 1)) >= after + 2) == (after < len(text.split()) - 1)
+
+
+# -- rendering kept lines and receipts -----------------------------------------------------------
+def reference_render(lines: ln.Lines, keep: list[bool], replace: dict[int, str]) -> tuple[str, list[tuple[int, int]]]:
+    """Line by line, as ``lines.render`` was written (ranges before merging)."""
+    if lines.raw and lines.raw[-1] == "" and not keep[-1]:
+        keep = [*keep[:-1], True]
+    out: list[str] = []
+    omitted: list[tuple[int, int]] = []
+    index = 0
+    while index < len(lines):
+        if keep[index]:
+            if index in replace:
+                out.append(replace[index])
+                omitted.append((lines.starts[index], lines.starts[index] + len(lines.raw[index])))
+            else:
+                out.append(lines.raw[index])
+            index += 1
+            continue
+        stop = index
+        while stop < len(lines) and not keep[stop]:
+            stop += 1
+        out.append(f"<{index}-{stop}>")
+        end = lines.starts[stop - 1] + len(lines.raw[stop - 1])
+        if end > lines.starts[index]:
+            omitted.append((lines.starts[index], end))
+        index = stop
+    return "\n".join(out), omitted
+
+
+@EXAMPLES
+@given(st.lists(st.sampled_from(["", "a", "bb", "ccc ddd"]), min_size=1, max_size=40), st.data())
+def test_render_matches_the_line_by_line_reference(raw: list[str], data: st.DataObject) -> None:
+    lines = ln.split("\n".join(raw))
+    keep = data.draw(st.lists(st.booleans(), min_size=len(lines), max_size=len(lines)))
+    replace = data.draw(st.dictionaries(st.integers(0, len(lines) - 1), st.just("@@ new @@"), max_size=3))
+    text, ranges = ln.render(lines, keep, lambda a, b: f"<{a}-{b}>", replace)
+    expected, omitted = reference_render(lines, keep, replace)
+    assert text == expected
+    assert ranges == ln._merge(omitted)
+    dropped = [index for index, kept in enumerate(keep) if not kept]
+    assert [index for a, b in ln.runs(keep) for index in range(a, b)] == dropped
+    assert all(keep[a - 1] for a, _b in ln.runs(keep) if a) and all(
+        b == len(keep) or keep[b] for _a, b in ln.runs(keep)
+    )
