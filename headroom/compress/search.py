@@ -49,9 +49,10 @@ def compress(job: Job) -> Produced:
     if not groups:
         return "search:unparsed"
     keep = job.protected_mask()
-    for index, line in enumerate(body):
-        if shapes.BINARY_RE.match(line):
-            keep[index] = True  # tool notes are not matches
+    if "grep: " in job.payload or "Binary file " in job.payload:  # how every tool note starts
+        for index, line in enumerate(body):
+            if shapes.BINARY_RE.match(line):
+                keep[index] = True  # tool notes are not matches
     terms = _terms(job)
     keywords: Callable[[str], object] = _KEYWORD_RE.search
     if sum(1 for line in body[:400] if keywords(line)) > 0.3 * min(len(body), 400):
