@@ -206,7 +206,7 @@ def _log(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[str
     stamped = _fraction(nonempty, shapes.TIMESTAMP_START_RE.match)  # each share only when it can decide
     if stamped >= 0.4 or (stamped >= 0.2 and stamped + _fraction(nonempty, _indented) >= 0.8):
         return "log", "log.app"
-    if _fraction(nonempty, shapes.LEVEL_START_RE.match) >= 0.4:
+    if _fraction(nonempty, shapes.level_start) >= 0.4:
         return "log", "log.app"
     if family in ("build", "log"):
         return "log", "log.build"

@@ -86,10 +86,21 @@ TIMESTAMP_START_RE = re.compile(
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}|\d{2}:\d{2}:\d{2}[.,]?\d*\b|"
     r"\d{10}(?:\.\d+)?\b|I\d{4} \d{2}:\d{2})"
 )
-LEVEL_START_RE = re.compile(
-    r"\s*\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b|.{0,40}\blevel=\w+|"
-    r".{0,60}\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL) ?\]"
-)
+# A line that announces its level: it opens with one, has ``level=…`` within its first 40 characters, or a
+# bracketed ``[LEVEL]`` within its first 60. Plainly one pattern (``_LEVEL_OPEN_RE`` | ``.{0,40}\blevel=\w+`` |
+# ``.{0,60}\[(?:…) ?\]``); as below, the two inner searches stop at the end of their window instead of
+# backtracking through every prefix length.
+_LEVEL_OPEN_RE = re.compile(r"\s*\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b")
+_LEVEL_FIELD_RE = re.compile(r"\blevel=\w")  # 7 characters: found within [0, 47) exactly when it starts by 40
+_LEVEL_BRACKET_RE = re.compile(r"\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL) ?\]")  # at most 10 characters
+
+
+def level_start(line: str) -> bool:
+    """The line (no newline in it) announces a log level near its start."""
+    if _LEVEL_OPEN_RE.match(line) or _LEVEL_FIELD_RE.search(line, 0, 47):
+        return True
+    bracket = _LEVEL_BRACKET_RE.search(line, 0, 70)
+    return bracket is not None and bracket.start() <= 60
 
 
 PYTEST_RE = _line_start(

@@ -502,3 +502,27 @@ def test_render_matches_the_line_by_line_reference(raw: list[str], data: st.Data
     assert all(keep[a - 1] for a, _b in ln.runs(keep) if a) and all(
         b == len(keep) or keep[b] for _a, b in ln.runs(keep)
     )
+
+
+# -- log level near a line's start ---------------------------------------------------------------
+REF_LEVEL_START = re.compile(
+    r"\s*\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b|.{0,40}\blevel=\w+|"
+    r".{0,60}\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL) ?\]"
+)
+LEVEL_FRAGMENTS = ["INFO", "WARNING", "[WARN]", "[WARNING ]", "[ERROR ]", "[INFO", "level=", "level=info", "xlevel=1",
+                   " ", "  ", "[", "]", "=", "x" * 9, "y" * 20, "\t", "\r", "é"]  # fmt: skip
+
+
+@EXAMPLES
+@given(texts(LEVEL_FRAGMENTS, alphabet="xI[] =\t"))
+def test_level_start_matches_the_one_pattern(text: str) -> None:
+    line = text.replace("\n", " ")
+    assert shapes.level_start(line) == bool(REF_LEVEL_START.match(line))
+
+
+def test_level_start_windows_end_where_the_pattern_does() -> None:
+    for pad in range(30, 72):
+        for filler in ("x", " ", "-"):
+            for word in ("[INFO]", "[WARNING ]", "level=a", "[ERROR"):
+                line = filler * pad + word + " tail"
+                assert shapes.level_start(line) == bool(REF_LEVEL_START.match(line)), line
