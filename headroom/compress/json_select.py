@@ -125,27 +125,24 @@ def _failures(column: Column, texts: list[tuple[int, str]], joined: str, add: Ad
 def _rare(column: Column, values: list[Any], add: Add) -> None:
     if len(values) < 10:
         return
-    counts: dict[tuple[type, Any], int] = {}
-    for value in values:  # gives up as soon as the column is clearly not categorical
-        if value is MISSING:
-            continue
-        if isinstance(value, list | dict):
-            return
-        key = (type(value), value)
-        counts[key] = counts.get(key, 0) + 1
-        if len(counts) > CATEGORICAL_MAX:
-            return
-    if len(counts) < 2:
+    head = [value for value in values[: 4 * CATEGORICAL_MAX] if value is not MISSING]
+    try:  # parsed values compare equal only within their own type, so they can be their own keys
+        if len(set(head)) > CATEGORICAL_MAX:
+            return  # clearly not categorical: spare counting the rest
+        counts = Counter(values)
+    except TypeError:  # a list or object value: not a categorical column
+        return
+    counts.pop(MISSING, None)
+    if not 2 <= len(counts) <= CATEGORICAL_MAX:
         return
     limit = max(1, len(values) // 50)
-    rare = {key for key, n in counts.items() if n <= limit}
+    rare = {value for value, n in counts.items() if n <= limit}
+    if not rare:
+        return
     done: set[Any] = set()
     for index, value in enumerate(values):
-        if value is MISSING:
-            continue
-        key = (type(value), value)
-        if key in rare and key not in done:
-            done.add(key)
+        if value is not MISSING and value in rare and value not in done:
+            done.add(value)
             add(index, f"rare {column.name}")
 
 

@@ -121,3 +121,20 @@ def test_row_selection_matches_the_value_by_value_reference(rows: list[dict[str,
 @given(VALUES | ROWS)
 def test_dump_matches_json_dumps_per_string(value: object) -> None:
     assert json_raw.dump(value) == reference_json_select.dump(value)
+
+
+def test_rare_values_past_the_probe_window_are_judged_like_the_reference() -> None:
+    """The categorical probe looks at the first rows only; what comes later must still decide."""
+    late = [{"k": "ok"} for _ in range(60)]
+    columns = [
+        [*late, {"k": "rare"}],
+        [*late, {"k": [json_raw.Num("1")]}],
+        [*late, {"k": {"x": "y"}}],
+        [*late, *({"k": f"v{n}"} for n in range(13))],
+        [*late[:30], {}, *late[:30], {"k": "rare"}, {"k": True}, {"k": None}],
+    ]
+    for rows in columns:
+        rows = [{**row, "id": json_raw.Num(str(n))} for n, row in enumerate(rows)]
+        fast, slow = json_table.build("t", rows), json_table.build("t", rows)
+        assert fast is not None and slow is not None
+        assert json_select.must_keep(fast, ()) == reference_json_select.must_keep(slow, ())
