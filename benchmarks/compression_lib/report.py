@@ -20,6 +20,7 @@ class Agg:
     tokens_after: int = 0
     bytes_in: int = 0
     seconds: float = 0.0
+    tokenizer_seconds: float = 0.0
     lost_errlines: int = 0
     needles: int = 0
     needles_found: int = 0
@@ -32,6 +33,7 @@ class Agg:
         self.tokens_after += s.tokens_after
         self.bytes_in += s.bytes_in
         self.seconds += s.seconds
+        self.tokenizer_seconds += s.tokenizer_seconds
         self.lost_errlines += s.lost_errline_count
         self.needles += len(s.needles)
         self.needles_found += sum(1 for _, _, cls in s.needles if cls != LOST)
@@ -49,7 +51,14 @@ class Agg:
 
     @property
     def mb_per_s(self) -> float:
+        """(a): wall time of detect + compress, tokenizer calls included."""
         return self.bytes_in / 1e6 / self.seconds if self.seconds > 0 else float("inf")
+
+    @property
+    def mb_per_s_without_tokenizer(self) -> float:
+        """(b): the same with the time spent inside the tokenizer subtracted."""
+        rest = self.seconds - self.tokenizer_seconds
+        return self.bytes_in / 1e6 / rest if rest > 0 else float("inf")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +74,9 @@ class Agg:
             "lost_by_kind": dict(self.lost_by_kind),
             "bytes_in": self.bytes_in,
             "seconds": round(self.seconds, 4),
+            "tokenizer_seconds": round(self.tokenizer_seconds, 4),
+            "mb_per_s": round(self.mb_per_s, 3),
+            "mb_per_s_without_tokenizer": round(self.mb_per_s_without_tokenizer, 3),
         }
 
 
@@ -113,7 +125,8 @@ def probe_lines(aggs: dict[str, dict[str, Agg]], systems: list[str]) -> list[str
     return out
 
 
-def speed_lines(scores: list[Score], systems: list[str]) -> list[str]:
+def speed_lines(scores: list[Score], systems: list[str], split: tuple[str, ...] = ("ours",)) -> list[str]:
+    """Overall throughput per system: (a) wall time; for the systems in ``split`` also (b) without the tokenizer."""
     out = []
     for name in systems:
         mine = [s for s in scores if s.system == name]
@@ -125,9 +138,30 @@ def speed_lines(scores: list[Score], systems: list[str]) -> list[str]:
         p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
         rate = f"{mb / total_s:8.2f} MB/s" if total_s > 0 else "     n/a MB/s"
         out.append(
-            f"{name:<12}{rate}  ({mb:.2f} MB in {total_s:.2f} s; per sample p50 {statistics.median(lat):.1f} ms, "
+            f"{name:<12}{rate} (a) ({mb:.2f} MB in {total_s:.3f} s; per sample p50 {statistics.median(lat):.1f} ms, "
             f"p95 {p95:.1f} ms, max {lat[-1]:.1f} ms)"
         )
+        if name in split:
+            tok_s = sum(s.tokenizer_seconds for s in mine)
+            rest = total_s - tok_s
+            rate = f"{mb / rest:8.2f} MB/s" if rest > 0 else "     n/a MB/s"
+            out.append(
+                f"{'':<12}{rate} (b) ({mb:.2f} MB in {rest:.3f} s; {tok_s:.3f} s inside the tokenizer subtracted)"
+            )
+    return out
+
+
+def category_speed_lines(aggs: dict[str, dict[str, Agg]], system: str = "ours") -> list[str]:
+    """Per category: MB, (a) and (b) throughput, and the tokenizer's share of the wall time."""
+    per = aggs.get(system, {})
+    out = [f"  {'category':<9}{'MB':>6} {'(a) MB/s':>9} {'(b) MB/s':>9} {'tokenizer':>10}"]
+    for cat in [c for c in CATEGORIES if c in per] + [OVERALL]:
+        agg = per.get(cat)
+        if agg is None:
+            continue
+        share = agg.tokenizer_seconds / agg.seconds if agg.seconds > 0 else 0.0
+        rates = f"{agg.mb_per_s:9.2f} {agg.mb_per_s_without_tokenizer:9.2f}"
+        out.append(f"  {cat:<9}{agg.bytes_in / 1e6:6.2f} {rates} {share:10.0%}")
     return out
 
 

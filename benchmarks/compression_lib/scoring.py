@@ -102,6 +102,7 @@ class Score:
     lost_errline_count: int = 0
     lost_examples: list[str] = field(default_factory=list)  # "kind: text" of the first lost probes
     needles: list[tuple[str, str, str]] = field(default_factory=list)  # (question, answer, class)
+    tokenizer_seconds: float = 0.0  # the part of ``seconds`` spent inside the o200k tokenizer (ours only)
 
     @property
     def ratio(self) -> float:
@@ -118,6 +119,7 @@ class Score:
             "bytes_in": self.bytes_in,
             "bytes_out": self.bytes_out,
             "seconds": round(self.seconds, 6),
+            "tokenizer_seconds": round(self.tokenizer_seconds, 6),
             "strategy": self.strategy,
             "error": self.error,
             "probes": {kind: dict(counts) for kind, counts in sorted(self.probes.items())},
@@ -144,6 +146,7 @@ def score(
     sample_probes: list[probes.Probe],
     strategy: str = "",
     error: str = "",
+    tokenizer_seconds: float = 0.0,
 ) -> Score:
     """Score ``output`` (the text the model would see) of ``system`` on ``sample``."""
     s = Score(
@@ -157,6 +160,7 @@ def score(
         seconds,
         strategy,
         error,
+        tokenizer_seconds=tokenizer_seconds,
     )
     for p in sample_probes:
         cls = classify(p.found_in(output), p.spans, recovery)

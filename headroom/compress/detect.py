@@ -59,6 +59,22 @@ def _fraction(lines: list[str], predicate: Callable[[str], object]) -> float:
     return sum(1 for line in lines if predicate(line)) / max(1, len(lines))
 
 
+def _indented(line: str) -> bool:
+    return line[:1] in " \t"
+
+
+def _reaches(lines: list[str], predicate: Callable[[str], object], share: float) -> bool:
+    """``_fraction(lines, predicate) >= share``, giving up as soon as the misses make it unreachable."""
+    total = max(1, len(lines))
+    misses = 0
+    for line in lines:
+        if not predicate(line):
+            misses += 1
+            if (len(lines) - misses) / total < share:
+                return False
+    return (len(lines) - misses) / total >= share
+
+
 def _json(payload: str) -> str:
     stripped = payload.strip()
     if not stripped or stripped[0] not in "[{":
@@ -74,7 +90,7 @@ def _json(payload: str) -> str:
             return "json.array"
         return "json.object"
     rows = [line for line in stripped.split("\n", 2000)[:2000] if line.strip()]
-    if len(rows) >= 20 and _fraction(rows, shapes.PRETTY_JSON_LINE_RE.fullmatch) >= 0.95:
+    if len(rows) >= 20 and _reaches(rows, shapes.PRETTY_JSON_LINE_RE.fullmatch, 0.95):
         return "json.fragment"  # pretty JSON cut by the client (Codex middle-truncation): not parseable
     if len(rows) >= 2 and all(row.lstrip()[:1] == "{" for row in rows[:50]):
         parsed = [json_raw.parse(row.strip()) for row in rows[:50]]
@@ -86,7 +102,8 @@ def _json(payload: str) -> str:
 
 
 def _diff(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[str, str] | None:
-    if not shapes.DIFF_SIGNAL_RE.search(payload[:200_000]):
+    head = payload[:200_000]
+    if ("diff --git " not in head and "@@ -" not in head) or not shapes.line_matches(shapes.DIFF_SIGNAL_RE, head, 1):
         return None
     diffish = sum(1 for line in nonempty if line[:1] in " +-@\\" or line.startswith(("diff ", "index ", "commit ",
                   "Author:", "Date:", "new file", "deleted file", "similarity", "rename ", "old mode", "new mode",
@@ -95,7 +112,7 @@ def _diff(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[st
         return None
     if re.search(r"^commit [0-9a-f]{7,40}", payload[:20_000], re.MULTILINE):
         return "diff", "diff.patch_log"
-    if "\ndiff --git " in "\n" + payload[:200_000]:
+    if "\ndiff --git " in "\n" + head:
         return "diff", "diff.git"
     return "diff", "diff.unified"
 
@@ -106,9 +123,9 @@ def _search(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[
     for seen, line in enumerate(nonempty):
         if seen == 60 and other > 0.5 * seen:
             return None  # clearly not search output: spare the rest of the sample
-        found = shapes.hit_path(line, lenient=lenient)
+        found = shapes.hit_kind(line, lenient=lenient)
         if found:
-            if found[2] == ":":
+            if found[1] == ":":
                 hits += 1
             else:
                 ctx += 1
@@ -180,18 +197,16 @@ def _fields(header: str, rows: list[str]) -> bool:
 
 def _log(payload: str, nonempty: list[str], family: str, tool: str) -> tuple[str, str] | None:
     head = payload[:100_000]
-    if family == "pytest" or len(shapes.PYTEST_RE.findall(head)) >= 2:
+    if family == "pytest" or shapes.line_matches(shapes.PYTEST_RE, head, 2) >= 2:
         return "log", "log.pytest"
-    if family == "cargo" or len(shapes.CARGO_RE.findall(head)) >= 2:
+    if family == "cargo" or shapes.line_matches(shapes.CARGO_RE, head, 2) >= 2:
         return "log", "log.cargo"
-    if family == "npm" or len(shapes.NPM_RE.findall(head)) >= 2:
+    if family == "npm" or shapes.line_matches(shapes.NPM_RE, head, 2) >= 2:
         return "log", "log.npm"
-    stamped = _fraction(nonempty, shapes.TIMESTAMP_START_RE.match)
-    levelled = _fraction(nonempty, shapes.LEVEL_START_RE.match)
-    indented = _fraction(nonempty, lambda line: line[:1] in " \t")
-    if stamped >= 0.4 or (stamped + indented >= 0.8 and stamped >= 0.2):
+    stamped = _fraction(nonempty, shapes.TIMESTAMP_START_RE.match)  # each share only when it can decide
+    if stamped >= 0.4 or (stamped >= 0.2 and stamped + _fraction(nonempty, _indented) >= 0.8):
         return "log", "log.app"
-    if levelled >= 0.4:
+    if _fraction(nonempty, shapes.level_start) >= 0.4:
         return "log", "log.app"
     if family in ("build", "log"):
         return "log", "log.build"

@@ -22,7 +22,10 @@ _DROP_RE = re.compile(
     r"|<head\b[^>]*>(?:(?!<title\b).)*?(?=<title\b|</head\s*>)|<meta\b[^>]*>|<link\b[^>]*>",
     re.IGNORECASE | re.DOTALL,
 )
-_TAG_RE = re.compile(r"<(/?)([A-Za-z][\w:-]*)((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)>")
+# Plainly ``<(/?)([A-Za-z][\w:-]*)((?:[^<>"']|"[^"]*"|'[^']*')*)>``. Backtracking can never turn a failed
+# attempt into a match there (every alternative's extent is fixed by its first character), so the
+# possessive spelling finds the same tags, and takes runs of plain attribute text in one step.
+_TAG_RE = re.compile(r"""<(/?)([A-Za-z][\w:-]*+)((?:[^<>"']++|"[^"]*+"|'[^']*+')*+)>""")
 _ATTR_RE = re.compile(r"""\b(href|src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.IGNORECASE)
 # fmt: off
 _BLOCK = frozenset({
@@ -32,9 +35,9 @@ _BLOCK = frozenset({
     "ul",
 })
 # fmt: on
-_SPACES_RE = re.compile(r"[ \t\r\f\v]+")
+_SPACES_RE = re.compile(r" [ \t\r\f\v]+|[\t\r\f\v][ \t\r\f\v]*")  # runs other than one plain space
 _BLANKS_RE = re.compile(r"\n\s*\n\s*(?:\n\s*)+")
-_LINE_EDGES_RE = re.compile(r" *\n *")
+_LINE_EDGES_RE = re.compile(r" +\n *|\n +")  # line breaks with spaces around them
 
 
 def compress(job: Job) -> Produced:
@@ -73,33 +76,51 @@ def _convert(text: str, start: int, end: int, removed: list[tuple[int, int]]) ->
     pos = start
     link: str | None = None
     for match in _TAG_RE.finditer(text, start, end):
-        closing, name, attrs = match.group(1), match.group(2).lower(), match.group(3)
-        if name not in HTML_TAGS:
+        closing, name, attrs = match.groups()
+        name = name.lower()
+        insert = (_CLOSE if closing else _OPEN).get(name)
+        if insert is None:
             continue  # not HTML: a workflow tag stays verbatim
-        chunk = text[pos : match.start()]
-        out.append(html.unescape(chunk) if "&" in chunk else chunk)
-        removed.append(match.span())
-        pos = match.end()
-        found = _attributes(attrs) if name in ("a", "img") and not closing else {}
-        if name == "a":
-            if not closing and found.get("href"):
-                link = found["href"]
+        tag_start, tag_end = match.span()
+        if tag_start > pos:
+            chunk = text[pos:tag_start]
+            out.append(html.unescape(chunk) if "&" in chunk else chunk)
+        removed.append((tag_start, tag_end))
+        pos = tag_end
+        if insert:
+            out.append(insert)
+        elif name == "a":
+            if closing:
+                if link is not None:
+                    out.append(f"]({link})")
+                    link = None
+            elif href := _attributes(attrs).get("href"):
+                link = href
                 out.append("[")
-            elif closing and link is not None:
-                out.append(f"]({link})")
-                link = None
-        elif name == "img" and found.get("src"):
-            out.append(f"![{found.get('alt', '')}]({found['src']})")
-        elif name in ("h1", "h2", "h3", "h4", "h5", "h6") and not closing:
-            out.append("\n" + "#" * int(name[1]) + " ")
-        elif name == "li" and not closing:
-            out.append("\n- ")
-        elif name in ("td", "th") and not closing:
-            out.append(" | ")
-        elif name in _BLOCK and not (closing and name in ("li", "td", "th", "dt", "dd")):
-            out.append("\n")
+        elif name == "img" and not closing:
+            found = _attributes(attrs)
+            if found.get("src"):
+                out.append(f"![{found.get('alt', '')}]({found['src']})")
     out.append(html.unescape(text[pos:end]))
     return "".join(out)
+
+
+def _insert(name: str, closing: bool) -> str:
+    """The text a (non-link, non-image) HTML tag leaves behind: a heading or list mark, a cell bar, a break."""
+    if name in ("h1", "h2", "h3", "h4", "h5", "h6") and not closing:
+        return "\n" + "#" * int(name[1]) + " "
+    if name == "li" and not closing:
+        return "\n- "
+    if name in ("td", "th") and not closing:
+        return " | "
+    if name in _BLOCK and not (closing and name in ("li", "td", "th", "dt", "dd")):
+        return "\n"
+    return ""
+
+
+# HTML tag name -> what its opening / closing tag leaves behind ("" for nothing, or a link or image to render).
+_OPEN = {name: "" if name in ("a", "img") else _insert(name, False) for name in HTML_TAGS}
+_CLOSE = {name: "" if name in ("a", "img") else _insert(name, True) for name in HTML_TAGS}
 
 
 def _attributes(attrs: str) -> dict[str, str]:
@@ -113,10 +134,16 @@ def _tidy(text: str) -> str:
 
 
 def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    if not ranges:
+        return ()
+    ranges.sort()  # already in order, as the scans append them: a linear check
     merged: list[tuple[int, int]] = []
-    for start, end in sorted(ranges):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+    first, last = ranges[0]
+    for start, end in ranges:
+        if start <= last:
+            last = max(last, end)
         else:
-            merged.append((start, end))
+            merged.append((first, last))
+            first, last = start, end
+    merged.append((first, last))
     return tuple(merged)

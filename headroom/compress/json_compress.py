@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,18 +57,19 @@ def compress(job: Job) -> Produced:
     if not found:
         nested = json_wrapped.compress(job, value, stripped, lead) if status == "ok" else None
         return nested or _lossless(json_raw.minify(stripped), payload, "json.minify")
-    chars, est_tokens = _estimate(value, found)
+    estimate = chars, est_tokens = _estimate(value, found)
     at_least = len(stripped) - sum(stripped.count(ch) for ch in " \n\t\r")  # minified length is no shorter
     if chars > 0.9 * at_least:  # not clearly smaller than the minified text: decide on exact tokens
         minified = json_raw.minify(stripped)
         doc = _document(value, found)
-        if tokens.count(doc) >= tokens.count(minified):
+        doc_tokens = tokens.count(doc)
+        if doc_tokens >= tokens.count(minified):
             return _lossless(minified, payload, "json.minify")
-        est_tokens = tokens.count(doc)
+        est_tokens = doc_tokens
     budget = _budget(est_tokens)
     if not job.lossy or est_tokens <= SLACK * budget:
         return Result(text=_document(value, found), omitted_ranges=(), strategy="json.table")
-    return _lossy(job, value, found, budget, stripped=stripped, lead=lead)
+    return _lossy(job, value, found, budget, stripped=stripped, lead=lead, estimate=estimate)
 
 
 SAMPLE_ROWS = 48
@@ -143,10 +145,20 @@ def _budget(lossless_tokens: int) -> int:
     return int(min(BUDGET_MAX, max(BUDGET_MIN, BUDGET_SHARE * lossless_tokens)))
 
 
-def _lossy(job: Job, value: Any, found: list[_Found], budget: int, *, stripped: str, lead: int) -> Produced:
+def _lossy(job: Job, value: Any, found: list[_Found], budget: int, *, stripped: str, lead: int,
+           estimate: tuple[int, int]) -> Produced:  # fmt: skip
+    """``estimate`` is ``_estimate(value, found)`` as it stood before projection (still true without one)."""
     omitted: list[tuple[int, int]] = []
-    projected = _project(job, found, stripped, lead, omitted)
-    chars, est_tokens = _estimate(value, found)
+    located: dict[tuple[str | int, ...], list[tuple[int, int]]] = {}
+
+    def spans_at(path: tuple[str | int, ...]) -> list[tuple[int, int]]:
+        """Element spans of the array at ``path`` in ``stripped``, located once."""
+        if path not in located:
+            located[path] = json_raw.element_spans(stripped, path)
+        return located[path]
+
+    projected = _project(job, found, stripped, lead, omitted, spans_at=spans_at)
+    chars, est_tokens = _estimate(value, found) if projected else estimate
     if projected and est_tokens <= SLACK * budget:
         return Result(text=_document(value, found), omitted_ranges=_merge(omitted), strategy="json.table+projection")
     ratio = est_tokens / max(1, chars)
@@ -155,18 +167,18 @@ def _lossy(job: Job, value: Any, found: list[_Found], budget: int, *, stripped: 
     bodies: list[list[str]] = []
     for item in found:
         share = budget * len(item.table.rows) / total_rows
-        spans = _row_spans(stripped, item.path, lead)
+        spans = [(start + lead, end + lead) for start, end in spans_at(item.path)]
         picked = _select_rows(item.table, share, ratio, terms=terms, key=job.hint.key, spans=spans, omitted=omitted)
         bodies.append(picked)
     strategy = "json.table+rows" + ("+projection" if projected else "")
     return Result(text=_document(value, found, bodies), omitted_ranges=_merge(omitted), strategy=strategy)
 
 
-def _row_spans(stripped: str, path: tuple[str | int, ...], lead: int) -> list[tuple[int, int]]:
-    return [(start + lead, end + lead) for start, end in json_raw.element_spans(stripped, path)]
+Locate = Callable[[tuple[str | int, ...]], list[tuple[int, int]]]
 
 
-def _project(job: Job, found: list[_Found], stripped: str, lead: int, omitted: list[tuple[int, int]]) -> bool:
+def _project(job: Job, found: list[_Found], stripped: str, lead: int, omitted: list[tuple[int, int]], *,
+             spans_at: Locate) -> bool:  # fmt: skip
     done = False
     for item in found:
         table = item.table
@@ -175,8 +187,7 @@ def _project(job: Job, found: list[_Found], stripped: str, lead: int, omitted: l
             continue
         done = True
         names = [column.path[0] for column in bulky]
-        spans = json_raw.element_spans(stripped, item.path)
-        for (start, end), row in zip(spans, table.rows, strict=True):
+        for (start, end), row in zip(spans_at(item.path), table.rows, strict=True):
             for value_start, value_end in json_raw.value_spans(stripped, start, end, row, names).values():
                 omitted.append((value_start + lead, value_end + lead))
         for column in bulky:

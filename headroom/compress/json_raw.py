@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 import re
+from _json import encode_basestring  # the C routine json.dumps(ensure_ascii=False) runs for a str
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -28,7 +30,7 @@ class Num:
         return isinstance(other, Num) and other.text == self.text
 
     def __hash__(self) -> int:
-        return hash(("Num", self.text))
+        return hash(self.text)  # equal only to a Num of the same spelling; a str may share the hash
 
     def __repr__(self) -> str:
         return f"Num({self.text})"
@@ -80,19 +82,62 @@ def minify(text: str) -> str:
 
 def dump(value: Any) -> str:
     """Compact JSON of a parsed value (numbers as originally spelled)."""
-    if isinstance(value, str):
-        out = json.dumps(value, ensure_ascii=False)
-        if _LINE_BREAKS_RE.search(out):
-            out = _LINE_BREAKS_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
-        return out
-    if isinstance(value, Num):
-        return value.text
+    kind = type(value)
+    if kind is str:
+        return _string(value)
+    if kind is Num:
+        return str(value.text)
+    out: list[str] = []
+    _write(value, out)
+    return "".join(out)
+
+
+def _string(value: str) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` (the same C routine, without building an encoder per call)."""
+    out = encode_basestring(value)  # what json.dumps(value, ensure_ascii=False) runs
+    if not out.isascii() and _LINE_BREAKS_RE.search(out):
+        out = _LINE_BREAKS_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", out)
+    return out
+
+
+def _write(value: Any, out: list[str]) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_string(value))
+    elif kind is Num:
+        out.append(value.text)
+    elif kind is dict:
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                out.append(",")
+            _write(key, out)
+            out.append(":")
+            _write(item, out)
+        out.append("}")
+    elif kind is list:
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _write(item, out)
+        out.append("]")
+    else:
+        out.append(_other(value))
+
+
+def _other(value: Any) -> str:
+    """Literals, plain Python numbers and subclasses of the container types."""
     if value is True:
         return "true"
     if value is False:
         return "false"
     if value is None:
         return "null"
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, Num):
+        return value.text
     if isinstance(value, int | float):  # values not parsed by ``parse`` (plain Python numbers)
         return json.dumps(value)
     if isinstance(value, list):
@@ -102,8 +147,8 @@ def dump(value: Any) -> str:
     raise TypeError(f"not a JSON value: {type(value).__name__}")
 
 
-_LINE_BREAKS_RE = re.compile("[\x85\u2028\u2029]")  # valid raw in JSON strings, but they break lines
 _DECODER = json.JSONDecoder()
+_LINE_BREAKS_RE = re.compile("[\x85\u2028\u2029]")  # valid raw in JSON strings, but they break lines
 _WS_RE = re.compile(r"[ \t\n\r]*")
 
 
@@ -117,12 +162,14 @@ def _ws(text: str, index: int) -> int:
     return index
 
 
-def _members(text: str, index: int) -> list[tuple[str | int, int, int]]:
-    """``(key or position, value start, value end)`` of the object or array starting at ``index``."""
+def _members(text: str, index: int) -> Iterator[tuple[str | int, int, int]]:
+    """``(key or position, value start, value end)`` of the object or array starting at ``index``, lazily.
+
+    Values are located by decoding them with the C scanner (faster than any Python-level skipping).
+    """
     opener = text[index]
     closer = "}" if opener == "{" else "]"
     decode = _DECODER.raw_decode
-    out: list[tuple[str | int, int, int]] = []
     index = _ws(text, index + 1)
     position = 0
     size = len(text)
@@ -132,12 +179,11 @@ def _members(text: str, index: int) -> list[tuple[str | int, int, int]]:
             name, index = decode(text, index)
             index = _ws(text, _ws(text, index) + 1)  # past the colon
         end = decode(text, index)[1]
-        out.append((name, index, end))
+        yield name, index, end
         position += 1
         index = _ws(text, end)
         if index < size and text[index] == ",":
             index = _ws(text, index + 1)
-    return out
 
 
 def skip_ws(text: str, index: int) -> int:
@@ -148,13 +194,28 @@ def element_spans(text: str, path: tuple[str | int, ...]) -> list[tuple[int, int
     """Spans of the members of the container at ``path`` (keys and array positions from the root)."""
     index = _ws(text, 0)
     for step in path:
-        for name, start, _end in _members(text, index):
-            if name == step:
-                index = start
-                break
-        else:
-            raise KeyError(step)
+        index = _locate(text, index, step)
     return [(start, end) for _name, start, end in _members(text, index)]
+
+
+def _locate(text: str, index: int, step: str | int) -> int:
+    """Start of the first member named ``step`` of the container at ``index``; members after it are not read."""
+    opener = text[index]
+    decode = _DECODER.raw_decode
+    index = _ws(text, index + 1)
+    position = 0
+    while index < len(text) and text[index] != ("}" if opener == "{" else "]"):
+        name: str | int = position
+        if opener == "{":
+            name, index = decode(text, index)
+            index = _ws(text, _ws(text, index) + 1)  # past the colon
+        if name == step:
+            return index
+        index = _ws(text, decode(text, index)[1])
+        position += 1
+        if index < len(text) and text[index] == ",":
+            index = _ws(text, index + 1)
+    raise KeyError(step)
 
 
 def key_spans(text: str, start: int) -> dict[str, tuple[int, int]]:
@@ -171,7 +232,7 @@ def value_spans(text: str, start: int, end: int, row: dict[str, Any], names: lis
     for name in names:
         if name not in row:
             continue
-        quoted = json.dumps(name, ensure_ascii=False)
+        quoted = encode_basestring(name)  # json.dumps(name, ensure_ascii=False)
         at = text.find(quoted, start, end)
         if at < 0 or text.find(quoted, at + 1, end) >= 0:
             return {k: v for k, v in key_spans(text, start).items() if k in names and k in row}

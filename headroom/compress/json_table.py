@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 from headroom.compress.json_raw import Num, dump
@@ -46,13 +47,27 @@ class Table:
     constants: list[tuple[Column, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # extra header lines (projections, counts)
     _values: dict[tuple[str, ...], list[Any]] = field(default_factory=dict)
-    _cells: dict[tuple[type, Any], str] = field(default_factory=dict)
+    _cells: dict[str, str] = field(default_factory=dict)  # string value -> its cell
+    _lines: dict[int, str] = field(default_factory=dict)  # id(row) -> its line, for the columns below
+    _lines_columns: list[Column] | None = None  # the ``columns`` list ``_lines`` was rendered for
 
     def values(self, column: Column) -> list[Any]:
         """The column's value in every row (``MISSING`` where absent), computed once."""
         found = self._values.get(column.path)
         if found is None:
-            found = self._values[column.path] = [get(row, column.path) for row in self.rows]
+            path = column.path
+            if len(path) == 1:
+                key = path[0]
+                found = [row.get(key, MISSING) for row in self.rows]
+            elif len(path) == 2:  # a flattened nested key: the same as ``get``, inlined
+                outer, inner = path
+                found = [
+                    value.get(inner, MISSING) if isinstance(value := row.get(outer, MISSING), dict) else MISSING
+                    for row in self.rows
+                ]
+            else:
+                found = [get(row, path) for row in self.rows]
+            self._values[path] = found
         return found
 
 
@@ -93,11 +108,8 @@ def build(label: str, rows: list[Any]) -> Table | None:
 
 
 def _keys(rows: list[dict[str, Any]]) -> list[str]:
-    seen: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            seen.setdefault(key, None)
-    return list(seen)
+    """Every key of the rows, in first-seen order."""
+    return list(dict.fromkeys(chain.from_iterable(rows)))
 
 
 def _columns(rows: list[dict[str, Any]], prefix: tuple[str, ...], depth: int) -> list[Column] | None:
@@ -158,16 +170,30 @@ def _key_name(key: str) -> str:
 
 
 def row_line(table: Table, row: dict[str, Any]) -> str:
+    """The row's grid line (cached per row while ``table.columns`` is the same list)."""
+    if table._lines_columns is not table.columns:
+        table._lines.clear()
+        table._lines_columns = table.columns
+    line = table._lines.get(id(row))
+    if line is None:
+        line = table._lines[id(row)] = _render_row(table, row)
+    return line
+
+
+def _render_row(table: Table, row: dict[str, Any]) -> str:
     memo = table._cells
     out: list[str] = []
     for column in table.columns:
-        value = get(row, column.path)
-        if isinstance(value, str | Num):  # repeated values (statuses, regions) are rendered once
-            key = (type(value), value)
-            text = memo.get(key)
+        path = column.path
+        value = row.get(path[0], MISSING) if len(path) == 1 else get(row, path)
+        kind = type(value)
+        if kind is str:  # repeated values (statuses, regions) are rendered once
+            text = memo.get(value)
             if text is None:
-                text = memo[key] = cell(value)
+                text = memo[value] = cell(value)
             out.append(text)
+        elif kind is Num:
+            out.append(value.text)
         else:
             out.append(cell(value))
     return SEP.join(out)

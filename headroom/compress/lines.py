@@ -13,9 +13,9 @@ client's line numbers and ``body`` is the file content without them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from itertools import accumulate
+from bisect import bisect_left
+from collections.abc import Callable, Iterator, Sequence
+from itertools import accumulate, groupby
 
 from headroom.compress.base import marker
 
@@ -23,12 +23,40 @@ from headroom.compress.base import marker
 RECEIPT_CHARS = 72
 
 
-@dataclass(frozen=True, slots=True)
 class Lines:
-    text: str
-    raw: tuple[str, ...]
-    body: tuple[str, ...]
-    starts: tuple[int, ...]
+    """The lines of a text: ``raw`` (split on newlines), ``body`` (what is analysed) and their ``starts``.
+
+    Each is computed on first use: compressors that never look at lines (JSON, HTML, code) never pay for them.
+    """
+
+    __slots__ = ("_body", "_given_body", "_raw", "_starts", "text")
+
+    def __init__(self, text: str, body: Sequence[str] | None = None) -> None:
+        self.text = text
+        self._given_body = body
+        self._raw: tuple[str, ...] | None = None
+        self._body: tuple[str, ...] | None = None
+        self._starts: tuple[int, ...] | None = None
+
+    @property
+    def raw(self) -> tuple[str, ...]:
+        if self._raw is None:
+            self._raw = tuple(self.text.split("\n"))
+        return self._raw
+
+    @property
+    def body(self) -> tuple[str, ...]:
+        """``raw``, or the lines handed in (``cat -n`` content) when there are as many of them."""
+        if self._body is None:
+            given = self._given_body
+            self._body = self.raw if given is None or len(given) != len(self.raw) else tuple(given)
+        return self._body
+
+    @property
+    def starts(self) -> tuple[int, ...]:
+        if self._starts is None:
+            self._starts = line_starts(self.raw)
+        return self._starts
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -41,28 +69,35 @@ class Lines:
 
 
 def split(text: str, body: Sequence[str] | None = None) -> Lines:
-    raw = tuple(text.split("\n"))
-    starts = tuple(accumulate((len(line) + 1 for line in raw[:-1]), initial=0))
-    if body is None or len(body) != len(raw):
-        body_t = raw
-    else:
-        body_t = tuple(body)
-    return Lines(text=text, raw=raw, body=body_t, starts=starts)
+    """The lines of ``text`` (``body``: the same lines as analysed, e.g. without ``cat -n`` numbers)."""
+    return Lines(text, body)
+
+
+def line_starts(lines: Sequence[str]) -> tuple[int, ...]:
+    """Offset of every line in ``"\\n".join(lines)``: the lengths before it plus one newline each."""
+    return tuple(accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+
+
+def strip_line_ends(text: str) -> str:
+    """``text`` without the spaces and tabs that end its lines (``re.sub(r"[ \\t]+$", "", text, flags=re.M)``).
+
+    Line by line with ``str.rstrip``: a regex would try every space of the text as a start.
+    """
+    return "\n".join([line.rstrip(" \t") for line in text.split("\n")])
+
+
+def groups(keep: Sequence[bool]) -> Iterator[tuple[bool, int, int]]:
+    """``(kept, a, b)`` for every maximal run [a, b) of lines that are all kept or all dropped, in order."""
+    index = 0
+    for kept, run in groupby(map(bool, keep)):
+        stop = index + len(list(run))
+        yield kept, index, stop
+        index = stop
 
 
 def runs(keep: Sequence[bool]) -> list[tuple[int, int]]:
     """Maximal runs [a, b) of dropped lines."""
-    out: list[tuple[int, int]] = []
-    start = -1
-    for index, kept in enumerate(keep):
-        if not kept and start < 0:
-            start = index
-        elif kept and start >= 0:
-            out.append((start, index))
-            start = -1
-    if start >= 0:
-        out.append((start, len(keep)))
-    return out
+    return [(a, b) for kept, a, b in groups(keep) if not kept]
 
 
 def fill_small_gaps(lines: Lines, keep: list[bool], max_chars: int = RECEIPT_CHARS) -> None:
@@ -103,27 +138,27 @@ def render(
     replace = replace or {}
     if lines.raw and lines.raw[-1] == "" and not keep[-1]:
         keep = [*keep[:-1], True]  # a trailing newline always survives
+    raw, starts = lines.raw, lines.starts
+    rewritten = sorted(replace)
     out: list[str] = []
     omitted: list[tuple[int, int]] = []
-    index = 0
-    total = len(lines)
-    while index < total:
-        if keep[index]:
+    for kept, a, b in groups(keep):
+        if not kept:
+            out.append(describe(a, b))
+            end = starts[b - 1] + len(raw[b - 1])
+            if end > starts[a]:
+                omitted.append((starts[a], end))
+            continue
+        first = bisect_left(rewritten, a)
+        if first == len(rewritten) or rewritten[first] >= b:
+            out.extend(raw[a:b])  # no rewritten line in this run
+            continue
+        for index in range(a, b):
             if index in replace:
                 out.append(replace[index])
-                omitted.append((lines.starts[index], lines.starts[index] + len(lines.raw[index])))
+                omitted.append((starts[index], starts[index] + len(raw[index])))
             else:
-                out.append(lines.raw[index])
-            index += 1
-            continue
-        stop = index
-        while stop < total and not keep[stop]:
-            stop += 1
-        out.append(describe(index, stop))
-        end = lines.starts[stop - 1] + len(lines.raw[stop - 1])
-        if end > lines.starts[index]:
-            omitted.append((lines.starts[index], end))
-        index = stop
+                out.append(raw[index])
     return "\n".join(out), _merge(omitted)
 
 
@@ -138,4 +173,6 @@ def _merge(ranges: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
 
 
 def shift(ranges: tuple[tuple[int, int], ...], offset: int) -> tuple[tuple[int, int], ...]:
+    if not offset:
+        return ranges
     return tuple((start + offset, end + offset) for start, end in ranges)

@@ -13,8 +13,10 @@ a number (``tests/x.py::test_y PASSED``, ``   Compiling foo v1.2.3``), so they s
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from itertools import accumulate
+from bisect import bisect_left, bisect_right
+from itertools import repeat
+
+from headroom.compress.lines import line_starts
 
 _CONTINUATION_START_RE = re.compile(r"\n(?:[ \t]+\S|Caused by: |\.\.\. \d+ more|goroutine \d+ \[)")
 _TRACEBACK_RE = re.compile(r"Traceback \(most recent call last\):")
@@ -27,8 +29,12 @@ _CARGO_TEST_FAIL_RE = re.compile(r"---- \S+ stdout ----$")
 _MAX_UNIT = 400
 
 
-def units(body: tuple[str, ...], subkind: str) -> list[tuple[int, int]]:
-    """Multi-line units in order, non-overlapping; single lines are not listed."""
+def units(body: tuple[str, ...], subkind: str, text: str | None = None,
+          starts: tuple[int, ...] | None = None) -> list[tuple[int, int]]:  # fmt: skip
+    """Multi-line units in order, non-overlapping; single lines are not listed.
+
+    ``text`` is ``"\\n".join(body)`` and ``starts`` its line offsets, when the caller has them at hand.
+    """
     if subkind == "log.pytest":
         found = _pytest_units(body)
     elif subkind == "log.cargo":
@@ -39,16 +45,20 @@ def units(body: tuple[str, ...], subkind: str) -> list[tuple[int, int]]:
     for start, end in found:
         for index in range(start, end):
             taken[index] = True
-    found.extend(_generic_units(body, taken))
+    if text is None or starts is None:
+        text, starts = "\n".join(body), line_starts(body)
+    found.extend(_generic_units(body, taken, text, starts))
     found.sort()
     return found
 
 
-def _generic_units(body: tuple[str, ...], taken: list[bool]) -> list[tuple[int, int]]:
+def _generic_units(
+    body: tuple[str, ...], taken: list[bool], text: str, starts: tuple[int, ...]
+) -> list[tuple[int, int]]:
     """Tracebacks, and lines followed by indented/stack continuation lines (found by one text scan)."""
-    text = "\n".join(body)
-    starts = list(accumulate((len(line) + 1 for line in body[:-1]), initial=0))
-    continued = {bisect_right(starts, m.start() + 1) - 1 for m in _CONTINUATION_START_RE.finditer(text)}
+    # a match starts at the newline before a continued line, so one past it is that line's own offset
+    after_newline = map((1).__add__, map(re.Match.start, _CONTINUATION_START_RE.finditer(text)))
+    continued = set(map(bisect_left, repeat(starts), after_newline))
     if body and _CONTINUATION_START_RE.match("\n" + body[0]):
         continued.add(0)
     tracebacks = [bisect_right(starts, m.start()) - 1 for m in _TRACEBACK_RE.finditer(text)]

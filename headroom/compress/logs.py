@@ -10,7 +10,10 @@ tags. Every dropped run becomes one receipt with exact counts per level and its 
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from itertools import count
+from operator import itemgetter
 
 from headroom.compress import lines as ln
 from headroom.compress import logblocks, masks, templates
@@ -39,7 +42,7 @@ def compress(job: Job) -> Produced:
     levels = masks.line_levels(job.payload, job.lines.starts) if plain else masks.levels(body)
     masked = masks.mask(job.payload if plain else "\n".join(body)).split("\n")
     tpl = templates.mine(masked, levels, logblocks.group_keys(body, job.detection.subkind))
-    items = _items(body, levels, job.detection.subkind)
+    items = _items(body, levels, job.detection.subkind, (job.payload, job.lines.starts) if plain else None)
     keep = job.protected_mask()
     _select(job, items, levels, tpl, keep)
     ln.fill_small_gaps(job.lines, keep)
@@ -50,20 +53,21 @@ def compress(job: Job) -> Produced:
     return Result(text=text, omitted_ranges=omitted, strategy="log.templates")
 
 
-def _items(body: tuple[str, ...], levels: list[str], subkind: str) -> list[tuple[int, int, str]]:
-    units = logblocks.units(body, subkind)
+def _items(body: tuple[str, ...], levels: list[str], subkind: str,
+           joined: tuple[str, tuple[int, ...]] | None) -> list[tuple[int, int, str]]:  # fmt: skip
+    """``(start, end, level)`` of every unit and every line outside units, in order.
+
+    ``joined``: the body's text and line offsets, when at hand.
+    """
+    units = logblocks.units(body, subkind, *(joined or (None, None)))
     out: list[tuple[int, int, str]] = []
     index = 0
     for start, end in units:
-        while index < start:
-            out.append((index, index + 1, levels[index]))
-            index += 1
+        out.extend(zip(range(index, start), range(index + 1, start + 1), levels[index:start], strict=True))
         level = max((levels[i] for i in range(start, end)), key=_SEVERITY.__getitem__)
         out.append((start, end, level))
         index = end
-    while index < len(body):
-        out.append((index, index + 1, levels[index]))
-        index += 1
+    out.extend(zip(range(index, len(body)), range(index + 1, len(body) + 1), levels[index:], strict=True))
     return out
 
 
@@ -73,31 +77,63 @@ def _select(job: Job, items: list[tuple[int, int, str]], levels: list[str], tpl:
     total = len(body)
     for index in range(min(HEAD_LINES, total)):
         keep[index] = True
-    tail = [i for i in range(total) if body[i].strip()][-TAIL_LINES:]
-    for index in tail:
+    for index in _last_nonblank(body, TAIL_LINES):
         keep[index] = True
-    error_chars = sum(
-        job.lines.starts[end - 1] + len(job.lines.raw[end - 1]) - job.lines.starts[start]
-        for start, end, level in items
-        if level == masks.ERROR
-    )
+    item_levels = list(map(itemgetter(2), items))
+    errors = [items[p] for p in itertools.compress(count(), map(masks.ERROR.__eq__, item_levels))]
+    starts, raw = job.lines.starts, job.lines.raw
+    error_chars = sum(starts[end - 1] + len(raw[end - 1]) - starts[start] for start, end, _level in errors)
     keep_all_errors = error_chars <= max(ERROR_BUDGET_CHARS, ERROR_BUDGET_SHARE * len(job.payload))
-    last: dict[int, int] = {}
-    for position, (start, _end, _level) in enumerate(items):
-        last[tpl.ids[start]] = position
-    seen: Counter[int] = Counter()
-    for position, (start, end, level) in enumerate(items):
-        tid = tpl.ids[start]
-        seen[tid] += 1
-        if level == masks.ERROR:
-            wanted = keep_all_errors or seen[tid] <= ERROR_FIRST or last[tid] == position
-        elif level == masks.WARN:
-            wanted = seen[tid] <= WARN_FIRST or last[tid] == position
+    tids = list(map(tpl.ids.__getitem__, map(itemgetter(0), items)))
+    for position in _wanted(item_levels, tids, keep_all_errors):
+        start, end, _level = items[position]
+        if end - start == 1:
+            keep[start] = True
         else:
-            wanted = seen[tid] == 1 or last[tid] == position
-        if wanted:
             _keep_unit(body, start, end, keep)
     _keep_query(job.hint, body, keep)
+
+
+def _last_nonblank(body: tuple[str, ...], count: int) -> list[int]:
+    """Indices of the last ``count`` lines that are not blank, in order."""
+    found: list[int] = []
+    index = len(body) - 1
+    while index >= 0 and len(found) < count:
+        if body[index].strip():
+            found.append(index)
+        index -= 1
+    return found[::-1]
+
+
+def _wanted(levels: list[str], tids: list[int], keep_all_errors: bool) -> set[int]:
+    """Positions of the items to keep, given each item's level and template: each template's first and last
+    item; for an error template also its first ``ERROR_FIRST`` items (all of them while errors fit the
+    budget); for a warning, its first ``WARN_FIRST``.
+
+    A template's n-th item counts every item of that template, whatever the item's own level.
+    """
+    positions = range(len(tids))
+    last = dict(zip(tids, positions, strict=True))  # later positions overwrite earlier ones
+    first = dict(zip(reversed(tids), reversed(positions), strict=True))
+    wanted = set(first.values())
+    wanted.update(last.values())
+    counted = set(map(tids.__getitem__, itertools.compress(count(), map(_COUNTED.__contains__, levels))))
+    if not counted:
+        return wanted
+    seen: dict[int, int] = {}
+    for position, tid in enumerate(tids):
+        if tid not in counted:
+            continue
+        nth = seen[tid] = seen.get(tid, 0) + 1
+        level = levels[position]
+        if (level == masks.ERROR and (keep_all_errors or nth <= ERROR_FIRST)) or (
+            level == masks.WARN and nth <= WARN_FIRST
+        ):
+            wanted.add(position)
+    return wanted
+
+
+_COUNTED = frozenset((masks.ERROR, masks.WARN))
 
 
 def _keep_unit(body: tuple[str, ...], start: int, end: int, keep: list[bool]) -> None:

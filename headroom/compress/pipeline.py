@@ -12,7 +12,6 @@ a receipt nobody can redeem would be a silent drop.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -52,15 +51,20 @@ def compress_payload(payload: str, hint: Hint, lossy: bool) -> Produced:
     kind, subkind = classify(payload, hint)
     lines = ln.split(payload)
     spans = protect.units(payload)
-    job = Job(payload, lines, Detection(kind, subkind, ""), hint, lossy, tuple(protect.line_spans(lines.starts, spans)))
+    job = Job(payload, lines, Detection(kind, subkind, ""), hint, lossy, _protected(lines, spans))
     produced = _COMPRESSORS.get(kind, prose.compress_text)(job)
     if isinstance(produced, Result) and not protect.intact(payload, spans, produced.text):
         return "protected_tag"
     return produced
 
 
+def _protected(lines: ln.Lines, spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Line ranges of the workflow-tag units (the lines are only split when there are any)."""
+    return tuple(protect.line_spans(lines.starts, spans)) if spans else ()
+
+
 # Python splits on these, o200k does not count them as whitespace: the bound would not hold.
-_SEPARATORS_RE = re.compile("[\x1c-\x1f]")
+_SEPARATORS = ("\x1c", "\x1d", "\x1e", "\x1f")
 
 
 def fewer_tokens(candidate: str, original: str, original_tokens: int | None = None) -> bool:
@@ -68,12 +72,14 @@ def fewer_tokens(candidate: str, original: str, original_tokens: int | None = No
 
     o200k splits text into pieces before BPE, and a piece holds at most one whitespace-to-non-whitespace
     transition (always at its start), so ``count(original) >= len(original.split()) - 1``. When the
-    candidate is already below that bound, the original need not be counted.
+    candidate is already below that bound, the original need not be counted. The words are only split
+    off until the bound is reached: ``after < words - 1`` holds exactly when ``after + 2`` pieces come out
+    of a split limited to ``after + 1`` cuts.
     """
     after = tokens.count(candidate)
     if original_tokens is not None:
         return after < original_tokens
-    if not _SEPARATORS_RE.search(original) and after < len(original.split()) - 1:
+    if not any(sep in original for sep in _SEPARATORS) and len(original.split(maxsplit=after + 1)) >= after + 2:
         return True
     return after < tokens.count(original)
 
@@ -124,7 +130,7 @@ def _compress(text: str, hint: Hint, lossy: bool, detection: Detection | None, k
         head, core, tail = protect.peel_edges(frame.payload)
         lines = ln.split(core)
     spans = protect.units(core)
-    job = Job(core, lines, found, hint, lossy, tuple(protect.line_spans(lines.starts, spans)))
+    job = Job(core, lines, found, hint, lossy, _protected(lines, spans))
     produced = _COMPRESSORS.get(found.kind, prose.compress_text)(job)
     if isinstance(produced, str):
         return Outcome(found, None, produced)

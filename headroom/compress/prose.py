@@ -18,12 +18,11 @@ TEXT_FLOOR_TOKENS = 20_000
 CHARS_PER_TOKEN = 4
 HEAD_SHARE = 0.6  # of the kept budget
 KEPT_TOKENS = 8_000
-_TRAIL_RE = re.compile(r"[ \t]+$", re.MULTILINE)
 _BLANKS_RE = re.compile(r"\n(?:[ \t]*\n){2,}")
 
 
 def normalise_whitespace(text: str) -> str:
-    return _BLANKS_RE.sub("\n\n", _TRAIL_RE.sub("", text))
+    return _BLANKS_RE.sub("\n\n", ln.strip_line_ends(text))
 
 
 def compress_code(job: Job) -> Produced:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from functools import lru_cache
 
 # fmt: off
 HTML_TAGS = frozenset({
@@ -33,8 +34,17 @@ _CLOSE_RE = re.compile(r"</([A-Za-z][\w:.-]*)>")
 
 def units(text: str) -> list[tuple[int, int]]:
     """Outermost protected spans [start, end) in order."""
+    return list(_units(text))
+
+
+@lru_cache(maxsize=8)  # detection, edge peeling and the compressor ask about the same payload in turn
+def _units(text: str) -> tuple[tuple[int, int], ...]:
     if "</" not in text:
-        return []
+        return ()
+    return tuple(_find_units(text))
+
+
+def _find_units(text: str) -> list[tuple[int, int]]:
     closed = {name for name in _CLOSE_RE.findall(text) if name.lower() not in HTML_TAGS}
     if not closed:
         return []

@@ -23,8 +23,14 @@ BUDGET_SHARE = 0.2  # global character budget for ranked extras, share of the pa
 BUDGET_MIN = 1500
 SPREAD_FROM = 20  # file groups with this many match units ...
 SPREAD = 3  # ... also keep this many evenly spread ones
-_KEYWORD_RE = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG|ERROR|Error|error|panic|raise|throw|deprecated|"
-                         r"def|class|fn|func|function|struct|interface)\b")  # fmt: skip
+# The whole words TODO FIXME XXX HACK BUG ERROR Error error panic raise throw deprecated def class fn func
+# function struct interface, grouped by first letter (order kept within a group) with the word boundary
+# checked just after that letter, so the pattern opens with a character class the engine scans in C.
+_KEYWORD_RE = re.compile(
+    r"(?:T(?<!\wT)ODO|F(?<!\wF)IXME|X(?<!\wX)XX|H(?<!\wH)ACK|B(?<!\wB)UG|E(?<!\wE)(?:RROR|rror)|e(?<!\we)rror|"
+    r"p(?<!\wp)anic|r(?<!\wr)aise|t(?<!\wt)hrow|d(?<!\wd)(?:eprecated|ef)|c(?<!\wc)lass|f(?<!\wf)(?:n|unc|unction)|"
+    r"s(?<!\ws)truct|i(?<!\wi)nterface)\b"
+)
 
 
 @dataclass(slots=True)
@@ -38,14 +44,15 @@ def compress(job: Job) -> Produced:
     if not job.lossy:
         return "search:lossless_unavailable"
     body = job.lines.body
-    info = [_line_info(line, job.detection.subkind) for line in body]
+    info = _line_infos(body, job.detection.subkind)
     groups = _parse(body, info, job.detection.subkind)
     if not groups:
         return "search:unparsed"
     keep = job.protected_mask()
-    for index, line in enumerate(body):
-        if shapes.BINARY_RE.match(line):
-            keep[index] = True  # tool notes are not matches
+    if "grep: " in job.payload or "Binary file " in job.payload:  # how every tool note starts
+        for index, line in enumerate(body):
+            if shapes.BINARY_RE.match(line):
+                keep[index] = True  # tool notes are not matches
     terms = _terms(job)
     keywords: Callable[[str], object] = _KEYWORD_RE.search
     if sum(1 for line in body[:400] if keywords(line)) > 0.3 * min(len(body), 400):
@@ -119,13 +126,14 @@ def _score(body: tuple[str, ...], start: int, end: int, terms: tuple[str, ...],
     return score
 
 
-def _line_info(line: str, subkind: str) -> tuple[str | None, str]:
-    """``(path, separator)`` of a hit (``:``) or context (``-``) line; ``(None, "")`` otherwise."""
+def _line_infos(body: tuple[str, ...], subkind: str) -> list[tuple[str | None, str]]:
+    """Per line, ``(path, separator)`` of a hit (``:``) or context (``-``) line; ``(None, "")`` otherwise."""
+    other: tuple[str | None, str] = (None, "")
     if subkind in ("search.rg_heading", "search.lines"):
-        match = shapes.NUM_HIT_RE.match(line)
-        return ("", match.group("sep")) if match else (None, "")
-    found = shapes.hit_path(line, lenient=True)
-    return (found[0], found[2]) if found else (None, "")
+        numbered = shapes.NUM_HIT_RE.match
+        return [("", match.group("sep")) if (match := numbered(line)) else other for line in body]
+    kind = shapes.hit_kind
+    return [kind(line, lenient=True) or other for line in body]
 
 
 def _parse(body: tuple[str, ...], info: list[tuple[str | None, str]], subkind: str) -> list[_Group]:

@@ -7,6 +7,24 @@ bounded sample of lines, so its cost does not grow with the output.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+from itertools import islice
+
+
+def _line_start(alternatives: str) -> re.Pattern[str]:
+    """A pattern whose matches begin a line, spelled with a leading newline instead of ``^``.
+
+    Searched in ``"\\n" + text`` (see :func:`line_matches`), the literal newline lets the regex engine
+    jump from line start to line start instead of trying every position. No alternative may end with a
+    newline, so the matches are exactly those of ``^(?:alternatives)`` under ``re.MULTILINE``.
+    """
+    return re.compile(f"\n(?:{alternatives})", re.MULTILINE)
+
+
+def line_matches(pattern: re.Pattern[str], text: str, limit: int) -> int:
+    """Matches of a :func:`_line_start` pattern in ``text`` (non-overlapping), counted up to ``limit``."""
+    return sum(1 for _ in islice(pattern.finditer("\n" + text), limit))
+
 
 # -- search hits -----------------------------------------------------------------------------------
 # path:line:text (grep -n, rg --no-heading), path-line-text (context lines), rg heading blocks.
@@ -22,6 +40,7 @@ _TIMESTAMPISH = re.compile(r"[\dTZ:.\-+ ]+")
 _HAS_EXT = re.compile(r"\.[A-Za-z][\w-]{0,11}$")
 
 
+@lru_cache(maxsize=4096)  # grep output repeats its paths line after line
 def looks_like_path(text: str, *, lenient: bool = False) -> bool:
     """A grep hit's path part: path characters, not a timestamp, with a slash or extension (or lenient)."""
     if not text or _TIMESTAMPISH.fullmatch(text) or not _PATH_RE.fullmatch(text):
@@ -35,18 +54,31 @@ def looks_like_path(text: str, *, lenient: bool = False) -> bool:
 
 def hit_path(line: str, *, lenient: bool = False) -> tuple[str, int, str] | None:
     """``(path, line_number, sep)`` of a ``path:N:`` hit or ``path-N-`` context line."""
+    found = hit_kind(line, lenient=lenient)
+    if found is None:
+        return None
+    match = (HIT_RE if found[1] == ":" else CTX_RE).match(line)
+    return found[0], int(match.group("line")), found[1]  # type: ignore[union-attr]  # matched just before
+
+
+def hit_kind(line: str, *, lenient: bool = False) -> tuple[str, str] | None:
+    """``(path, sep)`` of a ``path:N:`` hit (sep ``:``) or ``path-N-`` context line (sep ``-``)."""
     match = HIT_RE.match(line)
-    if match and looks_like_path(match.group("path"), lenient=lenient):
-        return match.group("path"), int(match.group("line")), ":"
+    if match:
+        path = match.group(1)
+        if looks_like_path(path, lenient=lenient):
+            return path, ":"
     match = CTX_RE.match(line)
-    if match and looks_like_path(match.group("path"), lenient=lenient):
-        return match.group("path"), int(match.group("line")), "-"
+    if match:
+        path = match.group(1)
+        if looks_like_path(path, lenient=lenient):
+            return path, "-"
     return None
 
 
 # -- diffs -----------------------------------------------------------------------------------------
 HUNK_RE = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)")
-DIFF_SIGNAL_RE = re.compile(r"^(?:diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.MULTILINE)
+DIFF_SIGNAL_RE = _line_start(r"diff --git |@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@")
 
 # -- logs ------------------------------------------------------------------------------------------
 TIMESTAMP_START_RE = re.compile(
@@ -54,23 +86,33 @@ TIMESTAMP_START_RE = re.compile(
     r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) +\d{1,2} \d{2}:\d{2}|\d{2}:\d{2}:\d{2}[.,]?\d*\b|"
     r"\d{10}(?:\.\d+)?\b|I\d{4} \d{2}:\d{2})"
 )
-LEVEL_START_RE = re.compile(
-    r"\s*\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b|.{0,40}\blevel=\w+|"
-    r".{0,60}\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL) ?\]"
+# A line that announces its level: it opens with one, has ``level=…`` within its first 40 characters, or a
+# bracketed ``[LEVEL]`` within its first 60. Plainly one pattern (``_LEVEL_OPEN_RE`` | ``.{0,40}\blevel=\w+`` |
+# ``.{0,60}\[(?:…) ?\]``); as below, the two inner searches stop at the end of their window instead of
+# backtracking through every prefix length.
+_LEVEL_OPEN_RE = re.compile(r"\s*\[?(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL|CRITICAL|NOTICE)\b")
+_LEVEL_FIELD_RE = re.compile(r"\blevel=\w")  # 7 characters: found within [0, 47) exactly when it starts by 40
+_LEVEL_BRACKET_RE = re.compile(r"\[(?:INFO|WARN|WARNING|ERROR|DEBUG|TRACE|FATAL) ?\]")  # at most 10 characters
+
+
+def level_start(line: str) -> bool:
+    """The line (no newline in it) announces a log level near its start."""
+    if _LEVEL_OPEN_RE.match(line) or _LEVEL_FIELD_RE.search(line, 0, 47):
+        return True
+    bracket = _LEVEL_BRACKET_RE.search(line, 0, 70)
+    return bracket is not None and bracket.start() <= 60
+
+
+PYTEST_RE = _line_start(
+    r"=+ (?:test session starts|FAILURES|ERRORS|short test summary info|warnings summary)|"
+    r"\S+\.py::\S+ (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)|\S+\.py [.FEsxX]+(?: +\[ *\d+%\])?$|"
+    r"=+ .*\b(?:passed|failed|error)\b.* in [\d.]+s"
 )
-PYTEST_RE = re.compile(
-    r"^=+ (?:test session starts|FAILURES|ERRORS|short test summary info|warnings summary)|"
-    r"^\S+\.py::\S+ (?:PASSED|FAILED|SKIPPED|ERROR|XFAIL|XPASS)|^\S+\.py [.FEsxX]+(?: +\[ *\d+%\])?$|"
-    r"^=+ .*\b(?:passed|failed|error)\b.* in [\d.]+s",
-    re.MULTILINE,
+CARGO_RE = _line_start(
+    r" +(?:Compiling|Checking|Finished|Running|Downloaded|Downloading|Fresh|Updating|Locking) \S|"
+    r"error\[E\d{4}\]|(?:error|warning)(?:\[[\w:-]+\])?: .*\n +--> "
 )
-CARGO_RE = re.compile(
-    r"^ +(?:Compiling|Checking|Finished|Running|Downloaded|Downloading|Fresh|Updating|Locking) \S|"
-    r"^error\[E\d{4}\]|^(?:error|warning)(?:\[[\w:-]+\])?: .*\n +--> ",
-    re.MULTILINE,
-)
-NPM_RE = re.compile(r"^(?:npm (?:ERR!|WARN|notice|error|warn)|yarn (?:install|run) v|\[\d/\d\] |added \d+ packages)",
-                    re.MULTILINE)  # fmt: skip
+NPM_RE = _line_start(r"npm (?:ERR!|WARN|notice|error|warn)|yarn (?:install|run) v|\[\d/\d\] |added \d+ packages")
 
 # -- tables ----------------------------------------------------------------------------------------
 LS_RE = re.compile(r"[-dlcbpsD][rwxsStT-]{9}[.@+]?\s+\d+\s")

@@ -18,8 +18,10 @@ from headroom.compress.base import Result
 from headroom.compress.job import Job, Produced
 
 _PAD_RE = re.compile(r"  +")
-_TRAIL_RE = re.compile(r"[ \t]+(?=\n|\Z)")
-_TOKEN_RE = re.compile(r"(?<!\S)[^\s\d]*\d\S*")  # a cell holding a digit: sizes, dates, ids, numbered names
+_WIDE_PAD_RE = re.compile(r"   +")  # runs of two spaces are already what they would become
+# A cell holding a digit (sizes, dates, ids, numbered names): plainly ``(?<!\S)[^\s\d]*\d\S*``, spelled to
+# open with a character class (the engine then skips whitespace in C) and without backtracking.
+_TOKEN_RE = re.compile(r"\S(?<!\S\S)(?:(?<=\d)|[^\s\d]*+\d)\S*+")
 _FIRST_FIELD_RE = re.compile(r"^\S+", re.MULTILINE)
 MIN_GROUP = 3  # a template needs this many rows before it collapses
 
@@ -40,17 +42,12 @@ def compress(job: Job) -> Produced:
     if job.detection.subkind in ("table.kubectl", "table.docker"):
         masked = _FIRST_FIELD_RE.sub(masks.WILD, masked)  # the name is an identity
     rows = masked.split("\n")
-    counts = Counter(rows)
-    seen: Counter[str] = Counter()
-    last = {row: index for index, row in enumerate(rows)}
     keep = job.protected_mask()
     header_rows = 2 if body and body[0].startswith("total ") else 1
-    for index, row in enumerate(rows):
-        seen[row] += 1
-        if index < header_rows or counts[row] < MIN_GROUP or seen[row] == 1 or last[row] == index:
-            keep[index] = True
-        if not body[index].strip():
-            keep[index] = True
+    for index in _kept_rows(rows, header_rows):
+        keep[index] = True
+    for index in [index for index, line in enumerate(body) if not line.strip()]:
+        keep[index] = True
     ln.fill_small_gaps(short, keep)
     if all(keep):
         return Result(text=squeezed, omitted_ranges=(), strategy="table.squeeze") if squeezed != job.payload \
@@ -62,10 +59,22 @@ def compress(job: Job) -> Produced:
         return ln.receipt(a, b, job.hint.key, f"rows like {shown}", noun="row")
 
     text, _ = ln.render(short, keep, describe)
-    _, omitted = ln.render(job.lines, keep, describe)
+    _, omitted = ln.render(job.lines, keep, lambda a, b: "")  # only the original's ranges are needed here
     return Result(text=text, omitted_ranges=omitted, strategy="table.squeeze+rows")
 
 
+def _kept_rows(rows: list[str], header_rows: int) -> set[int]:
+    """The header, and per masked row its first and last occurrence (every one while fewer than ``MIN_GROUP``)."""
+    positions = range(len(rows))
+    kept = set(dict(zip(rows, positions, strict=True)).values())  # last occurrences
+    kept.update(dict(zip(reversed(rows), reversed(positions), strict=True)).values())  # first occurrences
+    kept.update(range(min(header_rows, len(rows))))
+    few = {row for row, n in Counter(rows).items() if 2 < n < MIN_GROUP}  # fewer than 3: first and last are all
+    if few:
+        kept.update(index for index, row in enumerate(rows) if row in few)
+    return kept
+
+
 def _squeeze(text: str, single: bool) -> str:
-    text = _PAD_RE.sub(" " if single else "  ", text)  # first: later runs are short and cheap to test
-    return _TRAIL_RE.sub("", text)
+    text = _PAD_RE.sub(" ", text) if single else _WIDE_PAD_RE.sub("  ", text)
+    return ln.strip_line_ends(text)

@@ -12,6 +12,7 @@ Clustering follows input order only, so the result is deterministic.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from headroom.compress.masks import ERROR, WARN, WILD
@@ -33,32 +34,43 @@ class Templates:
 
 
 def mine(masked: list[str] | tuple[str, ...], levels: list[str], keys: list[str | None] | None = None) -> Templates:
-    """Template id per line. ``keys`` optionally overrides a line's grouping key (subkind rules)."""
-    exact: dict[str, int] = {}
+    """Template id per line. ``keys`` optionally overrides a line's grouping key (subkind rules).
+
+    Lines group by (level, key); each distinct group, in order of first appearance, gets its template
+    (merged fuzzily into a similar one only when its first line had no override).
+    """
     groups: dict[tuple[str, int], list[int]] = {}
     texts: list[list[str]] = []
-    counts: list[int] = []
-    ids: list[int] = []
-    for index, line in enumerate(masked):
-        level = levels[index]
-        override = keys[index] if keys is not None else None
-        key = f"{level}\x00{override if override is not None else line}"
-        tid = exact.get(key)
-        if tid is None:
-            tokens = override.split() if override is not None else line.split()
-            tid = -1
-            if override is None and level not in (ERROR, WARN) and tokens:
-                tid = _merge(groups.setdefault((level, len(tokens)), []), texts, tokens)
-            if tid < 0:
-                tid = len(texts)
-                texts.append(tokens)
-                counts.append(0)
-                if override is None and level not in (ERROR, WARN) and tokens:
-                    groups[(level, len(tokens))].append(tid)
-            exact[key] = tid
-        counts[tid] += 1
-        ids.append(tid)
+    if keys is None:
+        grouping = list(zip(levels, masked, strict=True))
+    else:
+        chosen = [line if override is None else override for line, override in zip(masked, keys, strict=True)]
+        grouping = list(zip(levels, chosen, strict=True))
+        first = dict(zip(reversed(grouping), reversed(range(len(grouping))), strict=True))
+    tid_of: dict[tuple[str, str], int] = {}
+    for pair in dict.fromkeys(grouping):  # distinct groups, first appearance first
+        level, key = pair
+        fuzzy = keys is None or keys[first[pair]] is None
+        tid_of[pair] = _new(key, level, fuzzy, groups, texts)
+    ids = list(map(tid_of.__getitem__, grouping))
+    counts = [0] * len(texts)
+    for tid, count in Counter(ids).items():
+        counts[tid] = count
     return Templates(ids=ids, texts=texts, counts=counts)
+
+
+def _new(key: str, level: str, fuzzy: bool, groups: dict[tuple[str, int], list[int]], texts: list[list[str]]) -> int:
+    """The template of a grouping key seen for the first time: merged into a similar one, or a new one."""
+    tokens = key.split()
+    fuzzy = fuzzy and level not in (ERROR, WARN) and bool(tokens)
+    if fuzzy:
+        tid = _merge(groups.setdefault((level, len(tokens)), []), texts, tokens)
+        if tid >= 0:
+            return tid
+    texts.append(tokens)
+    if fuzzy:
+        groups[(level, len(tokens))].append(len(texts) - 1)
+    return len(texts) - 1
 
 
 def _merge(group: list[int], texts: list[list[str]], tokens: list[str]) -> int:
