@@ -27,7 +27,8 @@ from headroom.store.models import LedgerKey, LedgerRow, PlanWrite
 from headroom.store.sqlite import SQLiteStore
 from headroom.wire.events import Headers, header_value
 
-THREAD_THRESHOLD = 64 * 1024  # scan/plan bodies larger than this off the event loop
+THREAD_THRESHOLD = 64 * 1024  # plan live outputs larger than a quarter of this off the event loop
+PARSE_INLINE_BYTES = 512 * 1024  # scanning costs ~3 ms/MB: below this a thread hop costs more
 SYNC_LOOKUP_KEYS = 256  # small ledger lookups run inline (a thread hop costs more than the query)
 PREFETCH_BYTES = 16 * 1024  # count tokens of live outputs at least this big while they compress
 _COUNTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headroom-tokens")
@@ -116,7 +117,7 @@ class Optimizer:
         return outcome
 
     async def _optimise(self, headers: Headers, body: bytes) -> Outcome:
-        big = len(body) > THREAD_THRESHOLD
+        big = len(body) > PARSE_INLINE_BYTES
         conv = await asyncio.to_thread(anthropic.parse, body) if big else anthropic.parse(body)
         blocks = [
             Block(

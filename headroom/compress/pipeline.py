@@ -67,7 +67,7 @@ def _protected(lines: ln.Lines, spans: list[tuple[int, int]]) -> tuple[tuple[int
 _SEPARATORS = ("\x1c", "\x1d", "\x1e", "\x1f")
 
 
-def fewer_tokens(candidate: str, original: str, original_tokens: int | None = None) -> bool:
+def fewer_tokens(candidate: str, original: str, original_tokens: int | Callable[[], int] | None = None) -> bool:
     """Exactly ``count(candidate) < count(original)``, usually without tokenising the original.
 
     o200k splits text into pieces before BPE, and a piece holds at most one whitespace-to-non-whitespace
@@ -77,11 +77,11 @@ def fewer_tokens(candidate: str, original: str, original_tokens: int | None = No
     of a split limited to ``after + 1`` cuts.
     """
     after = tokens.count(candidate)
-    if original_tokens is not None:
+    if isinstance(original_tokens, int):
         return after < original_tokens
     if not any(sep in original for sep in _SEPARATORS) and len(original.split(maxsplit=after + 1)) >= after + 2:
         return True
-    return after < tokens.count(original)
+    return after < (original_tokens() if original_tokens is not None else tokens.count(original))
 
 
 def detect(text: str, hint: Hint) -> Detection:
@@ -101,12 +101,13 @@ def compress_text(
     *,
     lossy: bool = True,
     detection: Detection | None = None,
-    original_tokens: int | None = None,
+    original_tokens: int | Callable[[], int] | None = None,
 ) -> Outcome:
     """Compress one tool output; see the module docstring for the guarantees.
 
-    ``original_tokens`` (optional) is ``tokens.count(text)`` when the caller already knows it; it spares
-    the token gate a second tokenisation of the input.
+    ``original_tokens`` (optional) is ``tokens.count(text)`` when the caller already knows it, or a
+    callable giving it (called only if the gate's cheap bound cannot decide, e.g. a count the caller
+    is computing concurrently); it spares the gate a second tokenisation of the input.
     """
     fallback = detection or Detection("text", "text.unknown", "")
     try:
@@ -115,7 +116,9 @@ def compress_text(
         return Outcome(fallback, None, f"error:{type(exc).__name__}")
 
 
-def _compress(text: str, hint: Hint, lossy: bool, detection: Detection | None, known: int | None) -> Outcome:
+def _compress(
+    text: str, hint: Hint, lossy: bool, detection: Detection | None, known: int | Callable[[], int] | None
+) -> Outcome:
     frame = frames.split(text)
     found = detection or _detect_frame(frame, hint)
     lossy = lossy and bool(hint.key)

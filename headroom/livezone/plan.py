@@ -153,12 +153,19 @@ def _compress_live(
     detection = detect(block.text, hint)
     if size < settings.floors.get(detection.kind, 0):
         return decide("below_floor", detection.kind)
-    outcome = compress_text(block.text, hint, detection=detection)
+    known: list[int] = []
+
+    def original_tokens() -> int:  # counted at most once, and only when needed
+        if not known:
+            known.append(count_tokens(block.text))
+        return known[0]
+
+    outcome = compress_text(block.text, hint, detection=detection, original_tokens=original_tokens)
     result = outcome.result
     if result is None:
         action = "compressor_error" if outcome.reason.startswith("error") else "not_compressible"
         return decide(action, detection.kind)
-    before = count_tokens(block.text)  # the caller may have started this count concurrently
+    before = original_tokens()  # the caller may have started this count concurrently
     text = result.text if result.lossless else result.text + settings.footer(key)
     after = count_tokens(text)
     if after >= before:
