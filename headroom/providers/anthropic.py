@@ -81,6 +81,9 @@ class Conversation:
 def _str(body: bytes, node: Node | None) -> str | None:
     if node is None or node.kind != "string":
         return None
+    raw = body[node.span[0] + 1 : node.span[1] - 1]
+    if b"\\" not in raw:  # no escapes: the scan already validated the UTF-8, decode directly
+        return raw.decode("utf-8")
     return decode_string(body, node)
 
 
@@ -91,25 +94,27 @@ def _blocks(msg: Node) -> tuple[Node, ...]:
     return content.items
 
 
-def _tool_calls(body: bytes, msg: Node) -> dict[str, tuple[str, Any]]:
-    calls: dict[str, tuple[str, Any]] = {}
+def _tool_calls(body: bytes, msg: Node) -> dict[str, tuple[str, Node | None]]:
+    calls: dict[str, tuple[str, Node | None]] = {}
     for block in _blocks(msg):
         if _str(body, block.get("type")) in ("tool_use", "server_tool_use"):
             tid = _str(body, block.get("id"))
-            name = _str(body, block.get("name")) or ""
-            inp = block.get("input")
             if tid:
-                calls[tid] = (name, decode_value(body, inp) if inp is not None else None)
+                calls[tid] = (_str(body, block.get("name")) or "", block.get("input"))
     return calls
 
 
-def _outputs_of(body: bytes, msg: Node, index: int, calls: dict[str, tuple[str, Any]], live: bool) -> list[ToolOutput]:
+def _outputs_of(
+    body: bytes, msg: Node, index: int, calls: dict[str, tuple[str, Node | None]], live: bool
+) -> list[ToolOutput]:
     found: list[ToolOutput] = []
     for b, block in enumerate(_blocks(msg)):
         if _str(body, block.get("type")) != "tool_result":
             continue
         tid = _str(body, block.get("tool_use_id")) or ""
-        name, inp = calls.get(tid, ("", None))
+        name, inp_node = calls.get(tid, ("", None))
+        # a tool call's input is only needed (as a compression hint) for live outputs
+        inp = decode_value(body, inp_node) if live and inp_node is not None else None
         content = block.get("content")
         if content is None:
             continue
@@ -165,7 +170,7 @@ def parse(body: bytes) -> Conversation:
     last_assistant = max((i for i, r in enumerate(roles) if r == "assistant"), default=-1)
     live_start = last_assistant + 1
     outputs: list[ToolOutput] = []
-    calls: dict[str, tuple[str, Any]] = {}
+    calls: dict[str, tuple[str, Node | None]] = {}
     for i, msg in enumerate(messages):
         if msg.kind != "object":
             continue

@@ -290,7 +290,15 @@ class Server:
 
 async def _main(settings: Settings) -> int:
     """Serve until SIGTERM/SIGINT, then drain; a second signal aborts what is left (exit 1)."""
-    server = Server(settings)
+    logger = Logger(settings.log_level, background=True)
+    try:
+        return await _serve_until_signalled(settings, logger)
+    finally:
+        logger.close()
+
+
+async def _serve_until_signalled(settings: Settings, logger: Logger) -> int:
+    server = Server(settings, logger=logger)
     await server.start()
     loop = asyncio.get_running_loop()
     first, second = asyncio.Event(), asyncio.Event()
