@@ -12,17 +12,18 @@ from headroom.wire.body import BodyReader, ChunkedBody, LengthBody
 from headroom.wire.events import EndOfMessage, Event, RequestHead
 from headroom.wire.framing import request_head
 from headroom.wire.grammar import parse_fields, skip_empty_lines
+from headroom.wire.incremental import IncrementalParser
 from headroom.wire.limits import Limits
 from headroom.wire.requestline import RequestLine, check_request_line
 from headroom.wire.section import SectionScanner
 
-_HEAD, _BODY, _DONE, _FAILED = range(4)
+_HEAD, _BODY, _DONE = range(3)
 
 
-class RequestParser:
+class RequestParser(IncrementalParser):
     def __init__(self, limits: Limits = Limits()) -> None:  # noqa: B008 - Limits is frozen
         self._limits = limits
-        self._buf = bytearray()
+        super().__init__()
         self._state = _HEAD
         self._scanner = SectionScanner(
             max_bytes=limits.max_head_bytes,
@@ -35,7 +36,6 @@ class RequestParser:
         self._line: RequestLine | None = None
         self._body: BodyReader | None = None
         self._eof = False
-        self._error: ProtocolError | None = None
 
     @property
     def started(self) -> bool:
@@ -86,29 +86,6 @@ class RequestParser:
         if self._eof and self._state != _DONE:
             events.extend(self.feed_eof())
         return events
-
-    def _failed(self, error: ProtocolError) -> ProtocolError:
-        self._error = error
-        self._state = _FAILED
-        return error
-
-    def _run(self, data: bytes) -> list[Event]:
-        if self._buf:
-            self._buf += data
-            src: bytes | bytearray = self._buf
-        else:
-            src = data
-        out: list[Event] = []
-        pos = 0
-        try:
-            pos = self._step(src, out)
-        except ProtocolError as exc:
-            raise self._failed(exc) from None
-        if src is self._buf:
-            del self._buf[:pos]
-        else:
-            self._buf += memoryview(data)[pos:]
-        return out
 
     def _step(self, src: bytes | bytearray, out: list[Event]) -> int:
         pos = 0

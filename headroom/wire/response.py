@@ -14,19 +14,20 @@ from headroom.wire.body import BodyReader, ChunkedBody, EofBody, LengthBody
 from headroom.wire.events import EndOfMessage, Event, ResponseHead
 from headroom.wire.framing import response_head
 from headroom.wire.grammar import STATUS_LINE, parse_fields
+from headroom.wire.incremental import IncrementalParser
 from headroom.wire.limits import Limits
 from headroom.wire.numbers import parse_decimal
 from headroom.wire.section import SectionScanner
 
-_HEAD, _BODY, _DONE, _FAILED = range(4)
+_HEAD, _BODY, _DONE = range(3)
 _STATUS = 502
 
 
-class ResponseParser:
+class ResponseParser(IncrementalParser):
     def __init__(self, request_method: bytes, limits: Limits = Limits()) -> None:  # noqa: B008 - frozen
         self._method = request_method
         self._limits = limits
-        self._buf = bytearray()
+        super().__init__()
         self._state = _HEAD
         self._scanner = SectionScanner(
             max_bytes=limits.max_head_bytes,
@@ -36,7 +37,6 @@ class ResponseParser:
             what="response head",
         )
         self._body: BodyReader | None = None
-        self._error: ProtocolError | None = None
         self._heads = 0  # heads seen, informational ones included
 
     @property
@@ -54,21 +54,7 @@ class ResponseParser:
         if self._state == _DONE or not data:
             self._buf += data
             return []
-        if self._buf:
-            self._buf += data
-            src: bytes | bytearray = self._buf
-        else:
-            src = data
-        out: list[Event] = []
-        try:
-            pos = self._step(src, out)
-        except ProtocolError as exc:
-            raise self._failed(exc) from None
-        if src is self._buf:
-            del self._buf[:pos]
-        else:
-            self._buf += memoryview(data)[pos:]
-        return out
+        return self._run(data)
 
     def feed_eof(self) -> list[Event]:
         """Upstream closed: EndOfMessage for a close-delimited body, else IncompleteMessageError."""
@@ -86,11 +72,6 @@ class ResponseParser:
             return events
         what = "inside the response head" if self._buf or self._heads else "before any response byte"
         raise self._failed(IncompleteMessageError(f"upstream closed {what}"))
-
-    def _failed(self, error: ProtocolError) -> ProtocolError:
-        self._error = error
-        self._state = _FAILED
-        return error
 
     def _step(self, src: bytes | bytearray, out: list[Event]) -> int:
         pos = 0
