@@ -23,6 +23,7 @@ from headroom.errors import ConfigError
 
 _INT_RE = re.compile(r"[0-9]{1,19}")
 _FLOAT_RE = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?")
+_URL_PATH_RE = re.compile(r"(/[\x21-\x7e]*)?")
 _AUTH_MODES = frozenset({"payg", "oauth", "subscription"})
 _GLOB_RE = re.compile(r"[+-]?[A-Za-z0-9_.*?\[\]:/-]+")
 
@@ -82,6 +83,8 @@ def _check_kind(kind: str | None, value: Any, where: str) -> None:
             raise ConfigError(f"{where}: expected an http:// or https:// origin, got {value!r}")
         if parts.query or parts.fragment or parts.username or parts.password:
             raise ConfigError(f"{where}: an upstream URL takes no query, fragment or credentials")
+        if not _URL_PATH_RE.fullmatch(parts.path):
+            raise ConfigError(f"{where}: the path of an upstream URL must be plain ASCII without spaces")
         try:
             _ = parts.port
         except ValueError as exc:

@@ -32,7 +32,9 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
-_REQUEST_LOCAL = frozenset({b"expect"})
+_REQUEST_LOCAL = frozenset({b"expect", b"x-headroom-proxy-token"})  # never forwarded, whatever the settings
+# the parser refuses these as Connection options; never drop them on that account (defence in depth)
+_NEVER_NOMINATED = frozenset({b"content-length", b"transfer-encoding", b"host"})
 INTERNAL_PREFIX = b"x-headroom-"
 UPSTREAM_ID_HEADER = b"headroom-upstream-request-id"
 
@@ -69,7 +71,7 @@ def forward_request_headers(
     Content-Length header; when the client sent a chunked body, the forwarded body is chunked
     again and ``Transfer-Encoding: chunked`` keeps its place.
     """
-    nominated = connection_nominated(headers)
+    nominated = connection_nominated(headers) - _NEVER_NOMINATED
     out: list[tuple[bytes, bytes]] = []
     for name, value in headers:
         lname = name.lower()
@@ -82,8 +84,10 @@ def forward_request_headers(
             continue
         if lname == b"host":
             out.append((name, host))
-        elif lname == b"content-length" and content_length is not None:
-            out.append((name, str(content_length).encode("ascii")))
+        elif lname == b"content-length" and content_length is not None and value.lstrip(b"0") != (
+            str(content_length).encode("ascii").lstrip(b"0")
+        ):
+            out.append((name, str(content_length).encode("ascii")))  # the body was edited
         else:
             out.append((name, value))
     if not any(name.lower() == b"host" for name, _ in out):

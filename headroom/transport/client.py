@@ -37,6 +37,7 @@ class ClientConn:
         peer = writer.get_extra_info("peername")
         self.peer: tuple[str, int] = (str(peer[0]), int(peer[1])) if peer else ("", 0)
         self.pending = bytearray()  # bytes of a pipelined next request read by the watcher
+        self.answering = False  # a response head for the current request has been written
         self.gone = False
         self.closing = False  # set when draining: every response head from now on says close
 

@@ -109,6 +109,7 @@ async def relay_response(
     if tap is not None:
         tap.head(head)
     out = [serialize_response_head(head.status, head.reason or b"", headers)]
+    client.answering = True
     chunked = framing == "chunked"
     while True:
         done = False
@@ -125,7 +126,8 @@ async def relay_response(
         await client.send(*out)
         out = []
         if done:
-            result.upstream_reusable = head.keep_alive and head.body_kind != "eof"
+            # bytes after the end of the answer: the upstream broke framing, never reuse it
+            result.upstream_reusable = head.keep_alive and head.body_kind != "eof" and parser.buffered == 0
             return result
         events = await _next_events(conn, parser, timeouts.idle, result)
         if result.truncated:

@@ -117,6 +117,12 @@ class Server:
             # only the server cancels a handler (drain, abort, shutdown); it ends normally, since a
             # handler task that ends cancelled makes 3.11's asyncio.streams log a bogus traceback
             pass
+        except Exception as exc:  # a bug must cost one connection, never the server or a silent hang
+            self.log.log("error", "internal_error", error=f"{type(exc).__name__}: {exc}"[:300],
+                         where=_where(exc))
+            if not conn.client.answering and not conn.client.writer.is_closing():
+                with contextlib.suppress(Exception):
+                    await conn.client.send_error(500, "internal error in headroom", close=True)
         finally:
             del self._conns[task]
             with contextlib.suppress(asyncio.CancelledError):
@@ -125,6 +131,11 @@ class Server:
     async def _serve(self, conn: _Conn) -> None:
         while True:
             try:
+                if conn.served:  # what was pipelined behind the previous request
+                    conn.events = conn.parser.next_message()
+                    if conn.client.pending:
+                        data, conn.client.pending = bytes(conn.client.pending), bytearray()
+                        conn.events.extend(conn.parser.feed(data))
                 head = await self._read_head(conn)
             except ProtocolError as exc:
                 with contextlib.suppress(ClientGoneError):
@@ -134,10 +145,6 @@ class Server:
             conn.served += 1
             if not keep or self.draining:
                 return
-            conn.events = conn.parser.next_message()
-            if conn.client.pending:
-                data, conn.client.pending = bytes(conn.client.pending), bytearray()
-                conn.events.extend(conn.parser.feed(data))
 
     async def _read_head(self, conn: _Conn) -> RequestHead:
         """The next head; before its first byte a fresh connection waits at most the header timeout
@@ -171,6 +178,7 @@ class Server:
     async def _one_request(self, conn: _Conn, head: RequestHead) -> bool:
         route = self.exchange.route(head)
         client = conn.client
+        client.answering = False
         if route.kind != "reject" and not self.exchange.authorized(client, head):
             route = reject(401, "non-loopback callers must send the x-headroom-proxy-token header",
                            provider=route.provider)
@@ -286,6 +294,14 @@ class Server:
         await self.pool.close()
         if self.store is not None:
             await asyncio.to_thread(self.store.close)
+
+
+def _where(exc: BaseException) -> str:
+    """file:line of the innermost frame, for the internal-error log line (no locals, no bodies)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb is not None else ""
 
 
 async def _main(settings: Settings) -> int:

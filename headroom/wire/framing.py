@@ -55,13 +55,21 @@ def _collect(headers: Headers, status: int) -> _Collected:
     )
 
 
+# A Connection option asks the next hop to drop the header it names; naming a framing header (or
+# Host) that way is how a body is turned into a smuggled request behind the proxy: refuse it.
+_UNNOMINATABLE = frozenset({b"content-length", b"transfer-encoding", b"host"})
+
+
 def _connection_tokens(values: list[bytes], status: int) -> frozenset[bytes]:
     tokens: set[bytes] = set()
     for value in values:
         for element in list_elements(value):
             if TOKEN.fullmatch(element) is None:
                 raise ProtocolError(status, "invalid Connection option")
-            tokens.add(element.lower())
+            token = element.lower()
+            if token in _UNNOMINATABLE:
+                raise ProtocolError(status, f"Connection option names {token.decode('ascii')}")
+            tokens.add(token)
     return frozenset(tokens)
 
 
