@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -27,26 +27,31 @@ from headroom.store.models import LedgerKey, LedgerRow, PlanWrite
 from headroom.store.sqlite import SQLiteStore
 from headroom.wire.events import Headers, header_value
 
-THREAD_THRESHOLD = 64 * 1024  # plan live outputs larger than a quarter of this off the event loop
+PLAN_IN_THREAD_BYTES = 16 * 1024  # live outputs to compress above this: plan off the event loop
 PARSE_INLINE_BYTES = 512 * 1024  # scanning costs ~3 ms/MB: below this a thread hop costs more
 SYNC_LOOKUP_KEYS = 256  # small ledger lookups run inline (a thread hop costs more than the query)
 PREFETCH_BYTES = 16 * 1024  # count tokens of live outputs at least this big while they compress
 _COUNTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headroom-tokens")
 
 
-def _prefetching_counter(blocks: Sequence[Block], allows: Callable[[str], bool]) -> Callable[[str], int]:
+class _PrefetchingCounter:
     """tokens.count, with the counts of big live originals started now on another thread: the
     tokenizer releases the GIL, so counting overlaps with detection and compression."""
-    pending: dict[str, Future[int]] = {}
-    for b in blocks:
-        if b.live and len(b.text) >= PREFETCH_BYTES and allows(b.tool) and b.text not in pending:
-            pending[b.text] = _COUNTER.submit(tokens.count, b.text)
 
-    def count(text: str) -> int:
-        fut = pending.get(text)
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.pending: dict[str, Future[int]] = {}
+        for text in texts:
+            if len(text) >= PREFETCH_BYTES and text not in self.pending:
+                self.pending[text] = _COUNTER.submit(tokens.count, text)
+
+    def __call__(self, text: str) -> int:
+        fut = self.pending.get(text)
         return fut.result() if fut is not None else tokens.count(text)
 
-    return count
+    def cancel(self) -> None:
+        """Drop counts nobody asked for (the gate's bound decided without them)."""
+        for fut in self.pending.values():
+            fut.cancel()
 
 
 @dataclass(slots=True)
@@ -138,12 +143,18 @@ class Optimizer:
                               first_user_text=conv.first_user_text, secret=self.secret)
         hashes = content_hashes(blocks)
         ledger = await self._ledger(session, hashes)
-        live_bytes = sum(len(b.text) for b, h in zip(blocks, hashes, strict=True) if b.live and h not in ledger)
-        if live_bytes > THREAD_THRESHOLD // 4:
-            counter = _prefetching_counter(blocks, self.plan_settings.policy.allows)
-            plan = await asyncio.to_thread(build_plan, blocks, ledger, self.plan_settings, counter)
+        fresh = [b.text for b, h in zip(blocks, hashes, strict=True)
+                 if b.live and h not in ledger and self.plan_settings.policy.allows(b.tool)]
+        if fresh and not tokens.is_loaded():
+            await asyncio.to_thread(tokens.encoding)  # the first load takes ~0.2 s: never on the loop
+        if sum(map(len, fresh)) > PLAN_IN_THREAD_BYTES:
+            counter = _PrefetchingCounter(fresh)
+            try:
+                plan = await asyncio.to_thread(build_plan, blocks, ledger, self.plan_settings, counter, hashes)
+            finally:
+                counter.cancel()
         else:
-            plan = build_plan(blocks, ledger, self.plan_settings, tokens.count)
+            plan = build_plan(blocks, ledger, self.plan_settings, tokens.count, hashes)
         plan = await self._persist(session, plan)
         return self._outcome(body, plan, base)
 
@@ -171,14 +182,21 @@ class Optimizer:
         )
         try:
             await asyncio.to_thread(self.store.commit, write)
+            # first write wins: a concurrent request of this conversation may have stored its own
+            # bytes for the same block first; forward exactly what the ledger will replay
+            winners = await asyncio.to_thread(self.store.ledger_replays, session,
+                                              [e.content_hash for e in plan.entries])
         except StoreError:
             new = {e.span for e in plan.entries}
             edits = tuple(ed for ed in plan.edits if ed[0] not in new)
             decisions = tuple(replace(d, action="store_error", bytes_after=d.bytes_before,
                                       tokens_after=d.tokens_before) if d.action == "compressed" else d
                               for d in plan.decisions)
-            return Plan(edits, decisions, (), plan.hashes)
-        return plan
+            return Plan(edits, decisions, ())
+        won = {e.span: winners[e.content_hash].replacement for e in plan.entries if e.content_hash in winners}
+        if all(won.get(e.span) == e.replacement for e in plan.entries):
+            return plan
+        return replace(plan, edits=tuple((span, won.get(span, data)) for span, data in plan.edits))
 
     def _outcome(self, body: bytes, plan: Plan, base: dict[str, object]) -> Outcome:
         edited = splice(body, sorted(plan.edits)) if plan.edits else body

@@ -8,7 +8,7 @@ and one decision per tool output for the log and response headers.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from headroom.compress.base import Hint
@@ -80,21 +80,16 @@ class Plan:
     edits: tuple[tuple[Span, bytes], ...]
     decisions: tuple[Decision, ...]
     entries: tuple[NewEntry, ...]
-    hashes: tuple[str, ...] = field(default=())
-
-    @property
-    def tokens_saved(self) -> int:
-        return sum(d.tokens_before - d.tokens_after for d in self.decisions if d.action in ("compressed", "replayed"))
 
 
 def content_hashes(blocks: Sequence[Block]) -> list[str]:
-    """Ledger content keys of ``blocks`` (repeats of one text get distinct keys, in order)."""
-    seen: dict[str, int] = {}
+    """Ledger content keys of ``blocks`` (repeats of one tool's text get distinct keys, in order)."""
+    seen: dict[tuple[str, str], int] = {}
     out = []
     for b in blocks:
-        n = seen.get(b.text, 0)
-        seen[b.text] = n + 1
-        out.append(content_hash(b.text, n))
+        n = seen.get((b.tool, b.text), 0)
+        seen[b.tool, b.text] = n + 1
+        out.append(content_hash(b.text, n, b.tool))
     return out
 
 
@@ -113,9 +108,11 @@ def build_plan(
     ledger: Mapping[str, Replay],
     settings: PlanSettings,
     count_tokens: Callable[[str], int],
+    hashes: Sequence[str] | None = None,
 ) -> Plan:
     """``ledger`` maps content hash -> the replacement the upstream already saw in this session."""
-    hashes = content_hashes(blocks)
+    if hashes is None:
+        hashes = content_hashes(blocks)
     edits: list[tuple[Span, bytes]] = []
     decisions: list[Decision] = []
     entries: list[NewEntry] = []
@@ -135,7 +132,7 @@ def build_plan(
         if entry is not None:
             edits.append((block.span, entry.replacement))
             entries.append(entry)
-    return Plan(tuple(edits), tuple(decisions), tuple(entries), tuple(hashes))
+    return Plan(tuple(edits), tuple(decisions), tuple(entries))
 
 
 def _compress_live(

@@ -31,23 +31,31 @@ def session_key(
     first_user_text: str,
     secret: bytes,
 ) -> str:
-    """An opaque, stable session key (hex)."""
+    """An opaque, stable key of one conversation (hex).
+
+    A client session id alone is not a conversation: Claude Code sends its side requests and its
+    subagents' conversations under the main session's id. The first user text (stable for the
+    life of a conversation, which only ever grows) tells them apart.
+    """
     header_id = header_value(headers, b"x-claude-code-session-id")
     chosen = header_id.decode("latin-1") if header_id else explicit
     h = blake3.blake3()
     if chosen:
-        h.update(b"sid\x00" + provider.encode() + b"\x00" + chosen.encode("utf-8", "surrogatepass"))
+        h.update(b"sid\x00" + provider.encode() + b"\x00" + chosen.encode("utf-8", "surrogatepass") + b"\x00")
     else:
         fp = credential_fingerprint(headers, secret)
         h.update(b"hash\x00" + provider.encode() + b"\x00" + fp.encode() + b"\x00")
-        h.update(first_user_text.encode("utf-8", "surrogatepass"))
+    h.update(first_user_text.encode("utf-8", "surrogatepass"))
     return str(h.hexdigest()[:32])
 
 
-def content_hash(text: str, occurrence: int = 0) -> str:
-    """Ledger content key: BLAKE3 of the decoded text; the n-th repeat of the same text in one
-    conversation gets its own key so an older uncompressed copy is never rewritten."""
-    digest = str(blake3.blake3(text.encode("utf-8", "surrogatepass")).hexdigest()[:32])
+def content_hash(text: str, occurrence: int = 0, tool: str = "") -> str:
+    """Ledger content key: BLAKE3 of the tool name and the decoded text; the n-th repeat of the same
+    output in one conversation gets its own key so an older uncompressed copy is never rewritten,
+    and the same text from another tool (say a policy-excluded one) never shares a row."""
+    h = blake3.blake3(tool.encode("utf-8", "surrogatepass") + b"\x00")
+    h.update(text.encode("utf-8", "surrogatepass"))
+    digest = str(h.hexdigest()[:32])
     return digest if occurrence == 0 else f"{digest}#{occurrence}"
 
 

@@ -45,8 +45,13 @@ def test_tool_policy_builtin_and_overrides() -> None:
 def test_session_key_prefers_explicit_ids_and_never_contains_credentials() -> None:
     h1 = ((b"x-api-key", b"sk-secret"), (b"X-Claude-Code-Session-Id", b"abc"))
     h2 = ((b"x-api-key", b"sk-other"), (b"X-Claude-Code-Session-Id", b"abc"))
+    # one conversation: the session id and its first user text, whatever the credential
     assert session_key("anthropic", h1, explicit=None, first_user_text="x", secret=SECRET) == session_key(
-        "anthropic", h2, explicit=None, first_user_text="y", secret=SECRET
+        "anthropic", h2, explicit=None, first_user_text="x", secret=SECRET
+    )
+    # a side request or a subagent under the same session id is another conversation
+    assert session_key("anthropic", h1, explicit=None, first_user_text="x", secret=SECRET) != session_key(
+        "anthropic", h1, explicit=None, first_user_text="y", secret=SECRET
     )
     h3 = ((b"x-api-key", b"sk-secret"),)
     a = session_key("anthropic", h3, explicit="sid", first_user_text="x", secret=SECRET)
@@ -77,3 +82,8 @@ def test_subscription_beta_on_a_second_header_line() -> None:
                (b"Anthropic-Beta", b"oauth-2025-04-20"))
     assert classify_auth(headers) == "subscription"
     assert classify_auth(headers[:2]) == "oauth"
+
+
+def test_content_hash_separates_tools() -> None:
+    assert content_hash("same text", 0, "Bash") != content_hash("same text", 0, "Read")
+    assert content_hash("same text", 0, "Bash") == content_hash("same text", 0, "Bash")
