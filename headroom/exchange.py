@@ -21,7 +21,7 @@ from headroom.providers.registry import PROVIDERS, Origin, Provider, Route, rout
 from headroom.providers.usage import UsageTap
 from headroom.retrieve import RetrieveEndpoints
 from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
-from headroom.transport.pool import UpstreamPool
+from headroom.transport.pool import UpstreamConn, UpstreamPool
 from headroom.transport.relay import RelayResult, RelayTimeouts, ResponseTap, relay_response
 from headroom.wire.events import RequestHead, ResponseHead, header_value
 from headroom.wire.serialize import LAST_CHUNK, encode_chunk, serialize_request_head
@@ -126,10 +126,11 @@ class Exchange:
     ) -> RelayResult:
         origin, payload = self._upstream_request(req, outcome.body)
         extra = outcome.client_headers()
-        conn = await self.pool.acquire(origin)
+        watch = DisconnectWatch(client)  # also covers a slow connect
+        conn: UpstreamConn | None = None
         reusable = False
-        watch = DisconnectWatch(client)
         try:
+            conn = await self.pool.acquire(origin)
             for part in payload:
                 conn.writer.write(part)
             try:
@@ -153,9 +154,9 @@ class Exchange:
             raise
         finally:
             await watch.stop()
-            if reusable:
+            if conn is not None and reusable:
                 self.pool.release(conn, True)
-            else:
+            elif conn is not None:
                 conn.abort()
 
     async def _local(self, client: ClientConn, req: Request, keep: bool) -> bool:

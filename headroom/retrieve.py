@@ -23,6 +23,7 @@ from headroom.wire.events import Headers, RequestHead, header_value
 TOKEN_HEADER = b"x-headroom-proxy-token"
 _KEY_RE = re.compile(r"[0-9a-f]{24}")
 MAX_CONTEXT = 20
+OFFLOOP_BYTES = 256 * 1024  # parse, filter and encode bigger payloads on a worker thread
 
 
 class RetrieveEndpoints:
@@ -36,7 +37,9 @@ class RetrieveEndpoints:
 
     async def handle(self, client: ClientConn, head: RequestHead, body: bytes, keep: bool) -> int:
         status, obj = await self._answer(client, head, body)
-        await client.send_local(status, obj, close=not keep)
+        big = len(str(obj.get("original", ""))) > OFFLOOP_BYTES
+        payload = await asyncio.to_thread(_encode, obj) if big else _encode(obj)
+        await client.send_json(status, payload, close=not keep)
         return status
 
     async def _answer(self, client: ClientConn, head: RequestHead, body: bytes) -> tuple[int, dict[str, Any]]:
@@ -49,7 +52,9 @@ class RetrieveEndpoints:
             key, query, context = path.removeprefix(b"/v1/retrieve/").decode("ascii", "replace"), "", 0
         elif head.method == b"POST" and path == b"/v1/retrieve":
             try:
-                key, query, context = _parse_post(body)
+                key, query, context = (
+                    await asyncio.to_thread(_parse_post, body) if len(body) > OFFLOOP_BYTES else _parse_post(body)
+                )
             except ValueError as exc:
                 return 400, _error(str(exc))
         else:
@@ -62,7 +67,10 @@ class RetrieveEndpoints:
             return 503, _error(f"store error: {exc}")
         if record is None:
             return 404, _error("unknown or expired key")
-        original = filter_lines(record.original, query, context=context) if query else record.original
+        original = record.original
+        if query:
+            original = (await asyncio.to_thread(filter_lines, original, query, context=context)
+                        if record.size > OFFLOOP_BYTES else filter_lines(original, query, context=context))
         return 200, {"key": key, "original": original, "query": query or None, "meta": dict(record.meta),
                      "size": record.size, "created": record.created}
 
@@ -84,6 +92,14 @@ def _parse_post(body: bytes) -> tuple[str, str, int]:
     if isinstance(context, bool) or not isinstance(context, int) or not 0 <= context <= MAX_CONTEXT:
         raise ValueError(f'"context" must be an integer from 0 to {MAX_CONTEXT}')
     return key, query, context
+
+
+def _encode(obj: dict[str, Any]) -> bytes:
+    text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates (JSON escapes in a client's body): escape them again
+        return json.dumps(obj, separators=(",", ":")).encode("ascii")
 
 
 def _error(message: str) -> dict[str, Any]:

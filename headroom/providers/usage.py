@@ -14,6 +14,7 @@ from typing import Any
 from headroom.wire.sse import SSEEvent, SSESplitter
 
 JSON_LIMIT = 4 * 1024 * 1024  # larger JSON responses are not inspected
+SSE_EVENT_LIMIT = 1024 * 1024  # an "event" that never ends (no blank line) stops the tap
 
 
 @dataclass(slots=True)
@@ -83,6 +84,8 @@ class UsageTap:
         if self._splitter is not None:
             for event in self._splitter.feed(data):
                 self._event(event)
+            if self._splitter.buffered > SSE_EVENT_LIMIT:
+                self._splitter = None  # not a well-formed event stream: stop holding its bytes
         elif not self._overflow:
             if len(self._json) + len(data) > JSON_LIMIT:
                 self._overflow = True

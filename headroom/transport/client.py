@@ -10,6 +10,7 @@ from headroom.providers.errors import error_body
 from headroom.wire.serialize import serialize_response_head
 
 READ_SIZE = 256 * 1024
+PENDING_LIMIT = 1024 * 1024  # pipelined bytes read ahead while an exchange is in flight
 _REASONS = {
     100: "Continue", 200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
     405: "Method Not Allowed", 408: "Request Timeout", 411: "Length Required", 413: "Content Too Large",
@@ -106,15 +107,16 @@ class DisconnectWatch:
         self._task = asyncio.create_task(self._watch())
 
     async def _watch(self) -> None:
-        try:
-            data = await self.client.reader.read(READ_SIZE)
-        except OSError:  # a reset is a departure too (and must not end this task with an exception)
-            data = b""
-        if data:
+        while len(self.client.pending) < PENDING_LIMIT:  # past it, stop reading: TCP pushes back
+            try:
+                data = await self.client.reader.read(READ_SIZE)
+            except OSError:  # a reset is a departure too (and must not end this task with an exception)
+                data = b""
+            if not data:
+                self.client.gone = True
+                self._target.cancel()
+                return
             self.client.pending.extend(data)
-            return
-        self.client.gone = True
-        self._target.cancel()
 
     async def stop(self) -> None:
         """Stop watching; returns once the watcher no longer reads from the client."""

@@ -136,8 +136,8 @@ class _Peer:
         self.peer = (host, 40000)
         self.answers: list[tuple[int, Any]] = []
 
-    async def send_local(self, status: int, obj: object, *, close: bool) -> None:
-        self.answers.append((status, obj))
+    async def send_json(self, status: int, body: bytes, *, close: bool) -> None:
+        self.answers.append((status, json.loads(body)))
 
 
 def _ask(endpoints: RetrieveEndpoints, host: str, key: str, extra: tuple[tuple[bytes, bytes], ...] = ()) -> int:
@@ -170,3 +170,17 @@ def test_the_retrieval_hint_names_the_listening_port(served: Served) -> None:
     for port, path in urls:
         assert int(port) == handle.port
         assert get(handle.port, path.decode()).status == 200
+
+
+def test_an_original_with_a_lone_surrogate_is_served_as_valid_json(tmp_path: Path) -> None:
+    text = "before \ud800 after " * 10
+    key = ccr_key(text)
+    with SQLiteStore(tmp_path, background=False) as store:
+        store.commit(PlanWrite(ccr=[(key, text, {"tool": "Bash"})], ledger=()))
+        endpoints = RetrieveEndpoints(store, "")
+        head = RequestHead(b"GET", f"/v1/retrieve/{key}".encode(), (1, 1), ((b"Host", b"x"),), "none", None,
+                           True, False)
+        peer = _Peer("127.0.0.1")
+        assert asyncio.run(endpoints.handle(peer, head, b"", True)) == 200  # type: ignore[arg-type]
+    status, obj = peer.answers[0]
+    assert status == 200 and obj["original"] == text

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,3 +140,15 @@ def test_an_internal_error_is_answered_500_and_the_server_keeps_serving(
         c.send(GOOD)
         again = c.read_response()
     assert again is not None and again.status == 200
+
+
+def test_a_client_leaving_after_pipelining_still_releases_the_upstream(proxy: ProxyHandle, fake: FakeProvider) -> None:
+    hanging = _post(b"x-fake-mode: hang\r\n")
+    with Conn(proxy.port) as c:
+        c.send(hanging)
+        wait_until(lambda: len(fake.requests) == 1, what="the hanging request upstream")
+        time.sleep(0.05)  # let the disconnect watcher start
+        c.send(GOOD)  # pipelined while the first waits: the watcher reads it ahead
+        time.sleep(0.05)
+    # the client is gone: the proxy must notice although it had already read pipelined bytes
+    wait_until(lambda: len(fake.disconnects) == 1, timeout=5.0, what="the upstream connection closed")

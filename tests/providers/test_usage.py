@@ -76,3 +76,14 @@ def test_corpus_responses_have_usage(session: str) -> None:
             found += 1
             assert usage.input is not None
     assert found > 0
+
+
+def test_an_event_stream_without_event_boundaries_is_not_buffered_without_bound() -> None:
+    from headroom.providers.usage import SSE_EVENT_LIMIT
+
+    tap = UsageTap(b"text/event-stream")
+    chunk = b"data: " + b"x" * 65536
+    for _ in range(SSE_EVENT_LIMIT // 65536 + 4):
+        tap.feed(chunk)
+    assert tap._splitter is None  # stopped holding bytes once past the limit
+    assert tap.finish() is None
