@@ -222,8 +222,9 @@ def bench_latency(corpus: Path, runs: int) -> None:
         if fake.proc.poll() is not None:
             print(f"the fake provider exited early (status {fake.proc.returncode})", file=sys.stderr)
         fake.stop()
-    print("  new 100 KB output every request: another seed of the same generator, under a fresh session id")
-    print("  (cold compressor caches, a new CCR row per request); same log, one session: ledger replays")
+    print("  new output: every request holds a different 100 KB output (another seed of the same generator) under")
+    print("  a fresh session id: cold compressor caches, a new CCR row each; ledger replay: the same log again and")
+    print("  again under one session id")
 
 
 def live_body(base: Captured, make: Callable[[int, int], str], seed: int) -> bytes:
@@ -236,9 +237,9 @@ def run_scenarios(upstream: str, base: Captured, runs: int) -> None:
         def bodies(i: int, make: Callable[[int, int], str] = make) -> bytes:
             return live_body(base, make, FIRST_SEED + i)
 
-        scenario(upstream, f"new 100 KB {kind} every request", bodies, base, runs)
+        scenario(upstream, f"100 KB live {kind}, fresh session, new output", bodies, base, runs)
     same = live_body(base, log_output, 101)
-    scenario(upstream, "same 100 KB log, one session (ledger replay)", lambda i: same, base, runs, replayed=True)
+    scenario(upstream, "100 KB live log, ledger replay (same output)", lambda i: same, base, runs, replayed=True)
     scenario(upstream, "nothing to compress (same 105 KB body)", lambda i: base.body, base, runs)
 
 
