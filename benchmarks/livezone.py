@@ -9,13 +9,16 @@
 2. Added latency. The proxy (``python -m headroom serve``) and the fake provider run as their own
    processes; one keep-alive client times each request from its first byte sent to its last byte
    received. Each scenario runs with compression off and on (fresh data dirs), N measured requests
-   after warm-up; "added" is on minus off. Scenarios: a Claude Code body (~105 KB captured
-   history) with a 100 KB live tool output (log, JSON, grep), each request under a fresh session id
-   so it is compressed, not replayed; the same with one session id (every request a ledger replay);
-   and the captured body alone (no live output over its floor). The proxy's own ``optimise_ms``
-   (its log line) is shown beside the end-to-end numbers.
+   after warm-up, the same request bodies in both modes; "added" is on minus off. Scenarios: a Claude
+   Code body (~105 KB captured history) with a 100 KB live tool output (log, JSON, grep) that is
+   different in every request (the generator's next seed: same shape and size), each under a fresh
+   session id, so every request is a cold compression (no compressor cache holds it) and a new CCR
+   row; one 100 KB log sent again and again under one session id (every request after the first a
+   ledger replay); and the captured body alone, the same every request (no live output over its
+   floor). The proxy's own ``optimise_ms`` (its log line) is shown beside the end-to-end numbers.
 3. Where the time goes for one 100 KB live output: parse, detection, compressor, token counts, the
-   whole per-block plan and the store commit, timed in this process.
+   whole per-block plan and the store commit, timed in this process, each timed call on an output
+   it has not seen before (detection then compression of the same output, as in the proxy).
 Targets (issue 3): <= 10 ms added p50 for a 100 KB live output; <= 1 ms with nothing to compress.
 """
 
@@ -171,19 +174,25 @@ def p(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def scenario(upstream: str, name: str, body: bytes, base: Captured, runs: int, *, replayed: bool = False) -> None:
-    """One scenario with compression off, then on; prints one row."""
+WARMUP = 5
+FIRST_SEED = 1000  # seeds of the distinct live outputs: warm-up first, then the measured requests
+
+
+def scenario(upstream: str, name: str, bodies: Callable[[int], bytes], base: Captured, runs: int, *,
+             replayed: bool = False) -> None:  # fmt: skip
+    """One scenario with compression off, then on; prints one row.
+
+    ``bodies(i)`` is the body of request ``i`` (warm-up first); both modes send the same bodies. They are
+    built before the timed loop, so generating them is not measured.
+    """
+    sent = [bodies(i) for i in range(WARMUP + runs)]
     results: dict[str, tuple[list[float], list[float], str]] = {}
     for mode in ("off", "live_zone"):
         with serving(upstream, mode) as (port, proc):
             fixed = str(uuid.uuid4())
-
-            def payloads(body: bytes = body, fixed: str = fixed) -> Iterator[bytes]:
-                while True:
-                    yield request_bytes(base, body, fixed if replayed else str(uuid.uuid4()))
-
-            timed(port, payloads(), 5)  # warm-up: tokenizer, pools, first ledger row
-            samples = timed(port, payloads(), runs)
+            requests = [request_bytes(base, body, fixed if replayed else str(uuid.uuid4())) for body in sent]
+            timed(port, iter(requests[:WARMUP]), WARMUP)  # tokenizer, pools, first ledger row
+            samples = timed(port, iter(requests[WARMUP:]), runs)
             time.sleep(0.2)
             inner = optimise_ms(proc, runs)
             decisions = {json.loads(line).get("decision") for line in proc.lines[-runs:]
@@ -191,7 +200,7 @@ def scenario(upstream: str, name: str, body: bytes, base: Captured, runs: int, *
             results[mode] = (samples, inner, "/".join(sorted(str(d) for d in decisions)))
     off, on = results["off"][0], results["live_zone"][0]
     inner = results["live_zone"][1]
-    print(f"{name:<34} {p(off, .5):7.2f} {p(off, .99):7.2f} {p(on, .5):7.2f} {p(on, .99):7.2f} "
+    print(f"{name:<44} {p(off, .5):7.2f} {p(off, .99):7.2f} {p(on, .5):7.2f} {p(on, .99):7.2f} "
           f"{p(on, .5) - p(off, .5):+8.2f} {p(on, .99) - p(off, .99):+8.2f} "
           f"{p(inner, .5) if inner else 0:7.2f} {p(inner, .99) if inner else 0:7.2f}  {results['live_zone'][2]}")
 
@@ -202,8 +211,10 @@ def bench_latency(corpus: Path, runs: int) -> None:
     fake = Process([sys.executable, "-m", "tests.support.fake_provider", "--port", "0"], "PORT ")
     upstream = f"http://127.0.0.1:{fake.first.split()[1]}"
     print(f"\n2. Added latency, ms: end to end through `headroom serve` (separate process), {runs} requests each,")
-    print(f"   base: captured {session}/{request} ({len(base.body) // 1000} KB); 'inner' = the proxy's optimise_ms")
-    print(f"{'scenario':<34} {'off p50':>7} {'off p99':>7} {'on p50':>7} {'on p99':>7} {'+p50':>8} {'+p99':>8} "
+    print(f"   base: captured {session}/{request} ({len(base.body) // 1000} KB); off/on = compression off/on,")
+    print("   end to end (first byte sent to last byte received); +p50/+p99 = on minus off; in = the proxy's")
+    print("   own optimise_ms with compression on")
+    print(f"{'scenario':<44} {'off p50':>7} {'off p99':>7} {'on p50':>7} {'on p99':>7} {'+p50':>8} {'+p99':>8} "
           f"{'in p50':>7} {'in p99':>7}  decision")
     try:
         run_scenarios(upstream, base, runs)
@@ -211,66 +222,106 @@ def bench_latency(corpus: Path, runs: int) -> None:
         if fake.proc.poll() is not None:
             print(f"the fake provider exited early (status {fake.proc.returncode})", file=sys.stderr)
         fake.stop()
+    print("  new output: every request holds a different 100 KB output (another seed of the same generator) under")
+    print("  a fresh session id: cold compressor caches, a new CCR row each; ledger replay: the same log again and")
+    print("  again under one session id")
+
+
+def live_body(base: Captured, make: Callable[[int, int], str], seed: int) -> bytes:
+    return plant_turn(base.body, "Bash", {"command": "./collect"}, [make(LIVE_BYTES, seed)])
 
 
 def run_scenarios(upstream: str, base: Captured, runs: int) -> None:
     for kind, make in (("log", log_output), ("json", json_output), ("grep", grep_output)):
-        body = plant_turn(base.body, "Bash", {"command": "./collect"}, [make(LIVE_BYTES, 101)])
-        scenario(upstream, f"100 KB live {kind}, fresh session", body, base, runs)
-    body = plant_turn(base.body, "Bash", {"command": "./collect"}, [log_output(LIVE_BYTES, 101)])
-    scenario(upstream, "100 KB live log, ledger replay", body, base, runs, replayed=True)
-    scenario(upstream, "nothing to compress (105 KB body)", base.body, base, runs)
+
+        def bodies(i: int, make: Callable[[int, int], str] = make) -> bytes:
+            return live_body(base, make, FIRST_SEED + i)
+
+        scenario(upstream, f"100 KB live {kind}, fresh session, new output", bodies, base, runs)
+    same = live_body(base, log_output, 101)
+    scenario(upstream, "100 KB live log, ledger replay (same output)", lambda i: same, base, runs, replayed=True)
+    scenario(upstream, "nothing to compress (same 105 KB body)", lambda i: base.body, base, runs)
 
 
 # -- 3. where the time goes ------------------------------------------------------------------------
 
 
-def best_ms(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``fn`` in ms (in this process, main thread)."""
-    fn()
+def median_ms(fn: Callable[[int], object], repeat: int) -> float:
+    """Median wall time in ms of ``fn(1)`` … ``fn(repeat)``, after ``fn(0)`` as a warm-up (in this process,
+    main thread). Callers pass a different input per index, so no call finds its input in a cache."""
+    fn(0)
     samples = []
-    for _ in range(repeat):
+    for index in range(1, repeat + 1):
         start = time.perf_counter()
-        fn()
+        fn(index)
         samples.append((time.perf_counter() - start) * 1000)
     return p(samples, 0.5)
 
 
-def breakdown_row(kind: str, text: str, base: Captured, store: SQLiteStore, repeat: int) -> str:
-    body = plant_turn(base.body, "Bash", {"command": "./collect"}, [text])
-    hint = hint_for("Bash", {"command": "./collect"}, ccr_key(text))
-    found = detect(text, hint)
-    result = compress_text(text, hint, detection=found).result
-    assert result is not None
-    block = Block("live", (0, 0), text, "Bash", {"command": "./collect"}, True)
-    entry = build_plan([block], {}, PLAN, tokens.count).entries[0]
-    originals = [f"{text}{i}" for i in range(repeat + 1)]  # distinct rows: each commit inserts ~100 KB
-    writes = iter([PlanWrite([(ccr_key(o), o, {"tool": "Bash"})], []) for o in originals])
+def detect_then_compress(texts: list[str]) -> tuple[float, float, list[str]]:
+    """Median ms of ``detect`` and of ``compress_text`` right after it on the same output (as the plan does:
+    the compressor may reuse what detection parsed), each output seen for the first time; and the results."""
+    detect_ms: list[float] = []
+    compress_ms: list[float] = []
+    outputs: list[str] = []
+    for index, text in enumerate(texts):
+        hint = hint_for("Bash", {"command": "./collect"}, ccr_key(text))
+        start = time.perf_counter()
+        found = detect(text, hint)
+        middle = time.perf_counter()
+        result = compress_text(text, hint, detection=found).result
+        end = time.perf_counter()
+        assert result is not None
+        outputs.append(result.text)
+        if index:  # the first one warms up
+            detect_ms.append((middle - start) * 1000)
+            compress_ms.append((end - middle) * 1000)
+    return p(detect_ms, 0.5), p(compress_ms, 0.5), outputs
+
+
+def breakdown_row(kind: str, make: Callable[[int, int], str], base: Captured, store: SQLiteStore,
+                  repeat: int) -> str:  # fmt: skip
+    seeds = range(FIRST_SEED + 5000, FIRST_SEED + 5000 + 2 * (repeat + 1))
+    variants = [make(LIVE_BYTES, seed) for seed in seeds]  # same generator, another seed each
+    texts, fresh = variants[: repeat + 1], variants[repeat + 1 :]  # ``fresh``: for the plan, never seen before
+    bodies = [plant_turn(base.body, "Bash", {"command": "./collect"}, [text]) for text in texts]
+    blocks = [Block("live", (0, 0), text, "Bash", {"command": "./collect"}, True) for text in fresh]
+    detect_ms, compress_ms, outputs = detect_then_compress(texts)
+    entries: list[tuple[int, int]] = []
+
+    def plan(index: int) -> None:
+        entry = build_plan([blocks[index]], {}, PLAN, tokens.count).entries[0]
+        entries.append((entry.tokens_before, entry.tokens_after))
+
+    writes = [PlanWrite([(ccr_key(o), o, {"tool": "Bash"})], []) for o in fresh]  # each commit inserts ~100 KB
     times = [
-        best_ms(lambda: anthropic.parse(body), repeat),
-        best_ms(lambda: detect(text, hint), repeat),
-        best_ms(lambda: compress_text(text, hint, detection=found), repeat),
-        best_ms(lambda: tokens.count(text), repeat),
-        best_ms(lambda: tokens.count(result.text), repeat),
-        best_ms(lambda: build_plan([block], {}, PLAN, tokens.count), repeat),
-        best_ms(lambda: store.commit(next(writes)), repeat),
+        median_ms(lambda i: anthropic.parse(bodies[i]), repeat),
+        detect_ms,
+        compress_ms,
+        median_ms(lambda i: tokens.count(texts[i]), repeat),
+        median_ms(lambda i: tokens.count(outputs[i]), repeat),
+        median_ms(plan, repeat),
+        median_ms(lambda i: store.commit(writes[i]), repeat),
     ]
     cells = " ".join(f"{t:{w}.2f}" for t, w in zip(times, (6, 7, 9, 9, 10, 6, 7), strict=True))
-    return f"{kind:<6} {cells}  {entry.tokens_before} -> {entry.tokens_after}"
+    before, after = entries[len(entries) // 2]
+    return f"{kind:<6} {cells}  {before} -> {after}"
 
 
 def bench_breakdown(corpus: Path, repeat: int) -> list[str]:
     """Run first: tiktoken is fastest on the first thread that encodes, as in the proxy's plan thread."""
     session, request = BASE_REQUEST
     base = next(c for c in captured(corpus / session) if c.name == request)
-    lines = ["\n3. Where the time goes for one 100 KB live output (ms, median, in-process, one thread)",
+    lines = ["\n3. Where the time goes for one new 100 KB live output (ms, median, in-process, one thread)",
              f"{'kind':<6} {'parse':>6} {'detect':>7} {'compress':>9} {'count in':>9} {'count out':>10} "
              f"{'plan':>6} {'commit':>7}  tokens"]
     with tempfile.TemporaryDirectory() as data, SQLiteStore(data, background=False) as store:
         for kind, make in (("log", log_output), ("json", json_output), ("grep", grep_output)):
-            lines.append(breakdown_row(kind, make(LIVE_BYTES, 101), base, store, repeat))
+            lines.append(breakdown_row(kind, make, base, store, repeat))
     lines.append("  parse: the 205 KB request; plan = detect + compress + both counts + footer and encoding;"
                  " commit: a new 100 KB CCR row")
+    lines.append("  every timed call gets an output it has not seen (another seed of the generator); compress is"
+                 " timed right after detect of the same output, as in the plan")
     return lines
 
 

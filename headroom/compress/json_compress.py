@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -41,15 +42,20 @@ class _Found:
 def compress(job: Job) -> Produced:
     if job.detection.frame == "claude.cat_n":
         return "json:file_view"
+    produced = _compress(job)
+    if isinstance(produced, Result) and produced.lossless and job.payload.strip(" \t\r\n") != job.payload.strip():
+        return "json:edge_whitespace"  # form feeds, Unicode spaces around the document: no JSON rewrite keeps them
+    return produced
+
+
+def _compress(job: Job) -> Produced:
     payload = job.payload
     stripped = payload.strip()
     lead = len(payload) - len(payload.lstrip())
     if job.detection.subkind == "json.lines":
         return _json_lines(job, stripped, lead)
     if job.detection.subkind == "json.fragment":
-        # JSON strings never hold a raw line break, so every newline and the indentation around it lies
-        # outside strings: joining the stripped lines keeps every value, even of a truncated document.
-        return _lossless("".join(line.strip() for line in stripped.split("\n")), payload, "json.fragment_join")
+        return _fragment(payload, stripped)
     status, value = json_raw.parse(stripped)
     if status == "invalid":
         return "json:invalid"
@@ -97,6 +103,41 @@ def _lossless(text: str, payload: str, strategy: str) -> Produced:
     if text == payload:
         return "json:nothing_to_do"
     return Result(text=text, omitted_ranges=(), strategy=strategy)
+
+
+# ``shapes.PRETTY_JSON_LINE_RE`` with JSON's own whitespace only (``\s`` would also admit form feeds and
+# Unicode spaces, which are not JSON and would be stripped away), and empty arrays and objects as values.
+_JSON_SPACE = " \t\r"
+_S = "[ \t\r]*"
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_VALUE = rf"{_STRING}|-?\d[\d.eE+-]*|true|false|null|\[{_S}\]|\{{{_S}\}}|[\[{{]|[\]}}]"
+_FRAGMENT_LINE_RE = re.compile(rf"{_S}(?:{_STRING}{_S}:{_S})?(?:{_VALUE})?{_S},?{_S}|.*…\d+ tokens truncated….*")
+_GLUE_END = re.compile(r"[\w.+-]\Z")  # a line ending like a number or literal …
+_GLUE_START = re.compile(r"[\w.+-]")  # … and the next one starting like one would run together
+
+
+def _fragment(payload: str, stripped: str) -> Produced:
+    """Pretty JSON the client cut (not parseable as a whole), as one line.
+
+    Detection only samples the lines, and lets a few through that are not pretty JSON (a traceback after
+    the document, a shell prompt): those would lose their line breaks and indentation, so every line must
+    be one of pretty JSON (a truncation marker line counts as one). Then JSON strings hold no raw line
+    break, so every newline and the indentation around it lies outside strings, and the stripped lines
+    joined keep every token, even of a truncated document: where two would run together (``1`` then
+    ``2`` with the comma cut away) one space stays between them.
+    """
+    lines = stripped.split("\n")
+    if not all(_FRAGMENT_LINE_RE.fullmatch(line) for line in lines):
+        return "json:fragment_mixed"
+    out: list[str] = []
+    for line in lines:
+        piece = line.strip(_JSON_SPACE)
+        if not piece:
+            continue
+        if out and _GLUE_END.search(out[-1]) and _GLUE_START.match(piece):
+            out.append(" ")
+        out.append(piece)
+    return _lossless("".join(out), payload, "json.fragment_join")
 
 
 def _tables(value: Any, path: tuple[str | int, ...]) -> list[_Found]:
@@ -256,8 +297,8 @@ def _json_lines(job: Job, stripped: str, lead: int) -> Produced:
     spans: list[tuple[int, int]] = []
     pos = lead
     for line in raw_lines:
-        if line.strip():
-            status, value = json_raw.parse(line.strip())
+        if line.strip(_JSON_SPACE):  # only JSON's own whitespace may go: a lossless table keeps the rest
+            status, value = json_raw.parse(line.strip(_JSON_SPACE))
             if status != "ok" or not isinstance(value, dict):
                 return "json:invalid_line"
             rows.append(value)

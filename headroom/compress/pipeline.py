@@ -25,7 +25,7 @@ from headroom.compress.job import Job, Produced
 __all__ = ["KINDS", "VERSION", "Detection", "Outcome", "compress_text", "detect"]
 
 # Bump whenever any output byte for some input changes: it is part of the ledger's settings fingerprint.
-VERSION = "1"
+VERSION = "2"
 
 _COMPRESSORS: dict[str, Callable[[Job], Produced]] = {
     "json": json_compress.compress,

@@ -1,14 +1,12 @@
 """Code and plain text: conservative by design.
 
-Code and prose are what an agent reads closely and edits by exact match, so nothing is dropped from
-them below a high floor. When policy allows rewriting (``lossy``), whitespace is normalised: trailing
-spaces go and runs of blank lines shrink to one. Prose longer than ``TEXT_FLOOR_TOKENS`` (estimated)
-keeps its head and tail around one receipt.
+Code and prose are what an agent reads closely and edits by exact match, so they pass through exactly
+as they are: not even trailing spaces or runs of blank lines are rewritten, since a result without
+receipts claims to be the original and no copy of the original would be kept to edit against. Prose
+longer than ``TEXT_FLOOR_TOKENS`` (estimated) keeps its head and tail around one receipt.
 """
 
 from __future__ import annotations
-
-import re
 
 from headroom.compress import lines as ln
 from headroom.compress.base import Result
@@ -18,33 +16,18 @@ TEXT_FLOOR_TOKENS = 20_000
 CHARS_PER_TOKEN = 4
 HEAD_SHARE = 0.6  # of the kept budget
 KEPT_TOKENS = 8_000
-_BLANKS_RE = re.compile(r"\n(?:[ \t]*\n){2,}")
-
-
-def normalise_whitespace(text: str) -> str:
-    return _BLANKS_RE.sub("\n\n", ln.strip_line_ends(text))
 
 
 def compress_code(job: Job) -> Produced:
-    if not job.lossy or job.detection.frame == "claude.cat_n":
-        return "code:exact"
-    out = normalise_whitespace(job.payload)
-    if out == job.payload:
-        return "code:nothing_to_do"
-    return Result(text=out, omitted_ranges=(), strategy="code.whitespace")
+    return "code:exact"
 
 
 def compress_text(job: Job) -> Produced:
     if not job.lossy:
         return "text:exact"
-    if len(job.payload) > TEXT_FLOOR_TOKENS * CHARS_PER_TOKEN:
-        return _head_tail(job)
-    if job.detection.frame == "claude.cat_n":
-        return "text:file_view"
-    out = normalise_whitespace(job.payload)
-    if out == job.payload:
-        return "text:nothing_to_do"
-    return Result(text=out, omitted_ranges=(), strategy="text.whitespace")
+    if len(job.payload) <= TEXT_FLOOR_TOKENS * CHARS_PER_TOKEN:
+        return "text:below_floor"
+    return _head_tail(job)
 
 
 def _head_tail(job: Job) -> Produced:

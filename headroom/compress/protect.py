@@ -10,7 +10,7 @@ final check refuses any result in which a unit is not present verbatim.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
 
@@ -30,6 +30,8 @@ HTML_TAGS = frozenset({
 })
 # fmt: on
 _CLOSE_RE = re.compile(r"</([A-Za-z][\w:.-]*)>")
+# A tag can hold only its own "<", so matches never overlap and every opening tag is found by one scan.
+_OPEN_RE = re.compile(r"<([A-Za-z][\w:.-]*)(?:\s[^<>\n]*)?>")
 
 
 def units(text: str) -> list[tuple[int, int]]:
@@ -45,33 +47,32 @@ def _units(text: str) -> tuple[tuple[int, int], ...]:
 
 
 def _find_units(text: str) -> list[tuple[int, int]]:
-    closed = {name for name in _CLOSE_RE.findall(text) if name.lower() not in HTML_TAGS}
-    if not closed:
-        return []
-    opener = re.compile(r"<(" + "|".join(re.escape(name) for name in sorted(closed)) + r")(?:\s[^<>\n]*)?>")
-    found: list[tuple[int, int]] = []
-    unclosed: dict[str, int] = {}  # tag -> position after which no closing tag exists
-    pos = 0
-    while True:
-        match = opener.search(text, pos)
-        if match is None:
-            break
+    """One pass over the closing tags, one over the opening tags: linear in the text (times a log).
+
+    A unit opens at a workflow tag ``<name …>`` that some ``</name>`` follows, and ends at the first such
+    closing tag; the scan resumes after it, so nested and overlapping tags belong to the outer unit.
+    """
+    closers: dict[str, list[int]] = {}  # workflow tag name -> start of every closing tag, ascending
+    for match in _CLOSE_RE.finditer(text):
         name = match.group(1)
-        if name.lower() in HTML_TAGS or match.group(0).endswith("/>"):
-            pos = match.end()
+        if name.lower() not in HTML_TAGS:
+            closers.setdefault(name, []).append(match.start())
+    if not closers:
+        return []
+    found: list[tuple[int, int]] = []
+    pos = 0  # end of the last unit: openers inside it are part of it
+    for match in _OPEN_RE.finditer(text):
+        if match.start() < pos:
             continue
-        close_tag = f"</{name}>"
-        if unclosed.get(name, len(text) + 1) <= match.end():
-            pos = match.end()
+        name = match.group(1)
+        starts = closers.get(name)
+        if starts is None or match.group(0).endswith("/>"):
             continue
-        close = text.find(close_tag, match.end())
-        if close < 0:
-            unclosed[name] = match.end()
-            pos = match.end()
-            continue
-        end = close + len(close_tag)
-        found.append((match.start(), end))
-        pos = end
+        index = bisect_left(starts, match.end())
+        if index == len(starts):
+            continue  # no closing tag after this one
+        pos = starts[index] + len(name) + 3  # len("</" + name + ">")
+        found.append((match.start(), pos))
     return found
 
 

@@ -1,10 +1,12 @@
 """Column-aligned tables (``ls -la``, ``kubectl get``, ``docker ps``, ``ps``, ``df``).
 
-Lossless step: padding goes. Runs of spaces between cells shrink to two spaces (one for ``ls -l``,
-whose columns are unambiguous by position), trailing spaces are dropped; the header stays, so columns
-remain readable. Lossy step: rows that are identical once every cell holding a digit is masked collapse to
-their first and last occurrence with a counted receipt; rows with a rare value (``CrashLoopBackOff``
-among ``Running``) have a template of their own and so always stay.
+Lossy only (padding cannot be put back exactly, so not even squeezing it is lossless): runs of spaces
+between cells shrink to two spaces (one for ``ls -l``, whose columns are unambiguous by position) and
+trailing spaces are dropped; the header stays, so columns remain readable. When that is all, one receipt
+line on top says so and ``omitted_ranges`` lists every removed run of spaces. Rows that are identical once
+every cell holding a digit is masked collapse to their first and last occurrence with a counted receipt;
+rows with a rare value (``CrashLoopBackOff`` among ``Running``) have a template of their own and so always
+stay.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections import Counter
 
 from headroom.compress import lines as ln
 from headroom.compress import masks
-from headroom.compress.base import Result
+from headroom.compress.base import Result, marker
 from headroom.compress.job import Job, Produced
 
 _PAD_RE = re.compile(r"  +")
@@ -29,11 +31,10 @@ MIN_GROUP = 3  # a template needs this many rows before it collapses
 def compress(job: Job) -> Produced:
     if job.detection.frame == "claude.cat_n":
         return "table:file_view"
-    squeezed = _squeeze(job.payload, job.detection.subkind == "table.ls")
     if not job.lossy:
-        if squeezed == job.payload:
-            return "table:nothing_to_do"
-        return Result(text=squeezed, omitted_ranges=(), strategy="table.squeeze")
+        return "table:exact"
+    single = job.detection.subkind == "table.ls"
+    squeezed = _squeeze(job.payload, single)
     short = ln.split(squeezed)
     if len(short) != len(job.lines):
         return "table:line_mismatch"
@@ -50,8 +51,10 @@ def compress(job: Job) -> Produced:
         keep[index] = True
     ln.fill_small_gaps(short, keep)
     if all(keep):
-        return Result(text=squeezed, omitted_ranges=(), strategy="table.squeeze") if squeezed != job.payload \
-            else "table:nothing_to_omit"  # fmt: skip
+        if squeezed == job.payload:
+            return "table:nothing_to_omit"
+        note = f"[padding between columns shortened · {marker(job.hint.key)}]"
+        return Result(text=f"{note}\n{squeezed}", omitted_ranges=padding(job.payload, single), strategy="table.squeeze")
 
     def describe(a: int, b: int) -> str:
         by_row = Counter(rows[a:b])
@@ -78,3 +81,23 @@ def _kept_rows(rows: list[str], header_rows: int) -> set[int]:
 def _squeeze(text: str, single: bool) -> str:
     text = _PAD_RE.sub(" ", text) if single else _WIDE_PAD_RE.sub("  ", text)
     return ln.strip_line_ends(text)
+
+
+def padding(text: str, single: bool) -> tuple[tuple[int, int], ...]:
+    """The character ranges of ``text`` that ``_squeeze`` removes, merged and in order."""
+    keep = 1 if single else 2
+    found = [(match.start() + keep, match.end()) for match in (_PAD_RE if single else _WIDE_PAD_RE).finditer(text)]
+    start = 0
+    for line in text.split("\n"):
+        end = start + len(line)
+        kept = len(line.rstrip(" \t"))
+        if start + kept < end:
+            found.append((start + kept, end))
+        start = end + 1
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(found):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return tuple(merged)

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from headroom.compress import shapes
+from headroom.compress import shapes, table
 from headroom.compress.base import Hint, marker
 from headroom.compress.pipeline import compress_text
 from tests.compress import samples
@@ -145,11 +145,39 @@ def test_diff_generated_marker() -> None:
 # -- tables ----------------------------------------------------------------------------------------------
 
 
-def test_table_padding_squeezed_losslessly() -> None:
-    text = samples.ls_la(30)
-    out = run(text, command="ls -la", lossy=False)
-    assert "drwxr-xr-x" in out and "  " not in out
+def _without(text: str, ranges: tuple[tuple[int, int], ...]) -> str:
+    out, pos = [], 0
+    for start, end in ranges:
+        assert pos <= start < end <= len(text)
+        out.append(text[pos:start])
+        pos = end
+    return "".join(out) + text[pos:]
+
+
+def test_table_padding_squeeze_is_lossy_with_a_receipt() -> None:
+    """Squeezed padding cannot be put back exactly: never a lossless result, always a receipt."""
+    names = [stem + ext for stem in ("alpha", "bravo", "charlie", "delta", "echo") for ext in (".py", ".md", ".txt")]
+    rows = [f"-rw-r--r--  1 root root  {100 + 37 * i:>4} May  {i % 9 + 1}  2025 {n}" for i, n in enumerate(names)]
+    text = "\n".join(["total 96", *rows]) + "\n"  # no two rows alike: nothing to collapse, only padding
+    assert compress_text(text, Hint(tool="Bash", command="ls -la", key=KEY), lossy=False).result is None
+    outcome = compress_text(text, Hint(tool="Bash", command="ls -la", key=KEY))
+    result = outcome.result
+    assert result is not None and result.strategy == "table.squeeze" and not result.lossless
+    note, out = result.text.split("\n", 1)
+    assert marker(KEY) in note and "-rw-r--r-- 1 root root 137 May 2 2025 alpha.md" in out and "  " not in out
     assert [line.split() for line in out.split("\n")] == [line.split() for line in text.split("\n")]
+    assert _without(text, result.omitted_ranges) == out  # the ranges are exactly the removed spaces
+    assert all(not text[a:b].strip(" \t") for a, b in result.omitted_ranges)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet="ab1 \t", max_size=24), min_size=1, max_size=8),
+    single=st.booleans(),
+)
+def test_table_padding_ranges_are_what_the_squeeze_removes(lines: list[str], single: bool) -> None:
+    text = "\n".join(lines)
+    assert _without(text, table.padding(text, single)) == table._squeeze(text, single)
 
 
 def test_kubectl_rows_collapse_but_rare_status_stays() -> None:

@@ -141,13 +141,17 @@ def test_command_families_and_patterns() -> None:
 # -- code, text, html ------------------------------------------------------------------------------------
 
 
-def test_code_is_exact_unless_lossy_then_whitespace_only() -> None:
+def test_code_and_text_pass_through_exactly() -> None:
+    """Agents edit code by exact match: trailing spaces and blank-line runs are not "lossless" to drop."""
     code = samples.PYTHON_CODE * 20
     assert compress_text(code, Hint(tool="Read", key=KEY), lossy=False).result is None
-    code = code.replace("\n\n", "\n   \t \n  \n\n")
-    outcome = compress_text(code, Hint(tool="Bash", key=KEY))
-    assert outcome.result is not None and outcome.result.lossless
-    assert outcome.result.text.split() == code.split()
+    code = code.replace("\n\n", "\n   \t \n  \n\n").replace("\n", "  \n")
+    for lossy in (True, False):
+        outcome = compress_text(code, Hint(tool="Bash", key=KEY), lossy=lossy)
+        assert outcome.detection.kind == "code" and outcome.result is None
+    prose = samples.prose(paragraphs=30).replace("\n\n", "\n \n\t\n\n").replace(".", ".   ")
+    outcome = compress_text(prose, Hint(tool="WebFetch", key=KEY))
+    assert outcome.detection.kind == "text" and outcome.result is None
 
 
 def test_long_prose_gets_head_and_tail() -> None:
