@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 
 from headroom import tokens
@@ -31,7 +31,6 @@ PLAN_IN_THREAD_BYTES = 16 * 1024  # live outputs to compress above this: plan of
 PARSE_INLINE_BYTES = 512 * 1024  # scanning costs ~3 ms/MB: below this a thread hop costs more
 SYNC_LOOKUP_KEYS = 256  # small ledger lookups run inline (a thread hop costs more than the query)
 PREFETCH_BYTES = 16 * 1024  # count tokens of live outputs at least this big while they compress
-_COUNTER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="headroom-tokens")
 
 
 class _PrefetchingCounter:
@@ -42,7 +41,7 @@ class _PrefetchingCounter:
         self.pending: dict[str, Future[int]] = {}
         for text in texts:
             if len(text) >= PREFETCH_BYTES and text not in self.pending:
-                self.pending[text] = _COUNTER.submit(tokens.count, text)
+                self.pending[text] = tokens.submit_count(text)
 
     def __call__(self, text: str) -> int:
         fut = self.pending.get(text)

@@ -37,3 +37,16 @@ def test_tampered_ranks_are_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tokens, "expected_hashes", lambda: {"o200k_base": "0" * 64})
     with pytest.raises(tokens.TokenizerDataError, match="does not match"):
         tokens.load_ranks("o200k_base")
+
+
+def test_big_counts_from_any_thread_agree_with_a_direct_encode() -> None:
+    import threading
+
+    text = "alpha beta 12345 {\"k\": [1, 2]}\n" * 2000  # above OWNER_MIN_CHARS: goes to the owner thread
+    assert len(text) >= tokens.OWNER_MIN_CHARS
+    want = len(tokens.encoding().encode_ordinary(text))
+    got: list[int] = []
+    worker = threading.Thread(target=lambda: got.append(tokens.count(text)))
+    worker.start()
+    worker.join(30)
+    assert got == [want] == [tokens.count(text)] == [tokens.submit_count(text).result(30)]
