@@ -74,7 +74,7 @@ def test_locked_past_busy_timeout(open_store: Callable[..., SQLiteStore], monkey
         started = time.monotonic()
         with pytest.raises(StoreError, match="locked"):
             store.commit(request_write("s", 1))
-        assert 0.1 <= time.monotonic() - started < 3
+        assert time.monotonic() - started >= 0.1  # it waited the busy timeout before giving up
         other.execute("ROLLBACK")
     finally:
         other.close()
