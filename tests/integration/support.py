@@ -14,6 +14,7 @@ from typing import Any
 
 from tests.infra.client import Client, Response
 from tests.support.fake_provider import FakeProvider
+from tests.support.http_client import peer_closed
 from tests.support.proxy import ProxyHandle, make_settings, running_proxy
 
 ANTHROPIC = [("x-api-key", "sk-ant-test"), ("anthropic-version", "2023-06-01"), ("Content-Type", "application/json")]
@@ -53,19 +54,7 @@ def post(client: Client, body: bytes = MESSAGES, *, mode: str | None = None, pat
 
 def server_closed(client: Client, wait: float = 2.0) -> bool:
     """True when the proxy closed the connection (EOF or reset) within ``wait`` seconds."""
-    if client.buf:
-        return False
-    client.sock.settimeout(wait)
-    try:
-        data = client.sock.recv(1)
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    except TimeoutError:
-        return False
-    if data:
-        client.buf += data
-        return False
-    return True
+    return peer_closed(client, wait)
 
 
 def still_usable(client: Client) -> bool:

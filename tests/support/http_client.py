@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from dataclasses import dataclass, field
+from typing import Protocol
 
 
 @dataclass
@@ -21,6 +22,29 @@ class Response:
             if k.lower() == name.lower():
                 return v
         return None
+
+
+class _Buffered(Protocol):
+    sock: socket.socket
+    buf: bytes | bytearray
+
+
+def peer_closed(conn: _Buffered, wait: float) -> bool:
+    """True if the peer of ``conn.sock`` closed (EOF or reset) within ``wait`` seconds; a byte that
+    arrives instead is kept in ``conn.buf``."""
+    if conn.buf:
+        return False
+    conn.sock.settimeout(wait)
+    try:
+        data = conn.sock.recv(1)
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except TimeoutError:
+        return False
+    if data:
+        conn.buf += data
+        return False
+    return True
 
 
 class Conn:
@@ -66,19 +90,7 @@ class Conn:
 
     def is_closed(self, wait: float = 1.0) -> bool:
         """True if the server closed the connection (EOF/RST) within ``wait`` seconds."""
-        if self.buf:
-            return False
-        self.sock.settimeout(wait)
-        try:
-            data = self.sock.recv(1)
-        except (ConnectionResetError, BrokenPipeError):
-            return True
-        except TimeoutError:
-            return False
-        if data:
-            self.buf += data
-            return False
-        return True
+        return peer_closed(self, wait)
 
     def read_response(self, method: bytes = b"GET") -> Response | None:
         """Next final response (1xx heads are skipped), or None if the connection closed first."""
