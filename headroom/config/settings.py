@@ -53,6 +53,12 @@ class Settings:
     gemini_upstream: str = opt(
         "https://generativelanguage.googleapis.com", "Gemini API origin.", kind="url"
     )
+    chatgpt_upstream: str = opt(
+        "https://chatgpt.com/backend-api/codex",
+        "Codex origin for ChatGPT-login traffic (a ChatGPT-Account-Id header or a bearer JWT with a "
+        "chatgpt_account_id claim); /backend-api/* paths go to its host.",
+        kind="url",
+    )
     ca_bundle: str = opt(
         "", "Extra PEM CA bundle trusted for upstream TLS, in addition to the system store.", kind="path"
     )
@@ -95,6 +101,16 @@ class Settings:
     ccr_ttl_seconds: int = opt(7 * 24 * 3600, "Lifetime of a stored original (CCR).", minimum=60)
     ccr_max_bytes: int = opt(512 * MiB, "Size cap of stored originals; least recently used go first.",
                              minimum=MiB)
+    request_decode_limit: int = opt(
+        64 * MiB, "Largest decoded size of a gzip/deflate/zstd request body inspected for compression; "
+        "bigger (or undecodable) bodies are forwarded untouched.", minimum=1,
+    )
+    edited_encoding: str = opt(
+        "same",
+        "How an edited request body that arrived with Content-Encoding is forwarded: same (re-encoded "
+        "with the client's coding) or identity (decoded, Content-Encoding removed).",
+        choices=("same", "identity"),
+    )
     # -- limits
     max_body_bytes: int = opt(32 * MiB, "Largest request body accepted (413 above).", minimum=1)
     max_connections: int = opt(1024, "Open client connections before new ones get 503.", minimum=1)
@@ -119,6 +135,18 @@ class Settings:
     # -- behaviour
     strip_internal_headers: str = opt(
         "enabled", "Strip x-headroom-* request headers before forwarding.",
+        choices=("enabled", "disabled"),
+    )
+    websocket: str = opt(
+        "enabled",
+        "WebSocket upgrades on /v1/responses: enabled relays them as a byte tunnel after the 101 "
+        "handshake (nothing inside the frames is compressed); disabled refuses them.",
+        choices=("enabled", "disabled"),
+    )
+    beta_header_sticky: str = opt(
+        "disabled",
+        "Re-add anthropic-beta/openai-beta tokens a session sent before and later dropped. Off by "
+        "default: re-adding a dropped beta has broken resumed sessions.",
         choices=("enabled", "disabled"),
     )
     log_level: str = opt("info", "Log level.", choices=("debug", "info", "warning", "error"))
