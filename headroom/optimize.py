@@ -21,7 +21,7 @@ from headroom.livezone.plan import Block, Decision, Plan, Replay, build_plan, co
 from headroom.livezone.policy import classify_auth, parse_modes
 from headroom.livezone.session import session_key
 from headroom.livezone.settings import plan_settings
-from headroom.providers import anthropic
+from headroom.providers.adapters import adapter_for, query_credential
 from headroom.providers.registry import Route
 from headroom.store.models import LedgerKey, LedgerRow, PlanWrite
 from headroom.store.sqlite import SQLiteStore
@@ -93,7 +93,7 @@ class Optimizer:
         """Empty when the request may be compressed, else the passthrough reason."""
         if self.settings.compression_mode == "off":
             return "mode_off"
-        if route.api != "anthropic.messages":
+        if adapter_for(route.api) is None:
             return "route"
         if internal.get(b"x-headroom-bypass", b"").strip(b" \t") in (b"1", b"true", b"yes"):
             return "bypass_header"
@@ -112,7 +112,7 @@ class Optimizer:
             return Outcome(body, "passthrough", reason)
         started = time.perf_counter()
         try:
-            outcome = await self._optimise(headers, body)
+            outcome = await self._optimise(route, headers, body)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # fail open on any optimisation error (I8)
@@ -120,26 +120,16 @@ class Optimizer:
         outcome.fields["optimise_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return outcome
 
-    async def _optimise(self, headers: Headers, body: bytes) -> Outcome:
-        big = len(body) > PARSE_INLINE_BYTES
-        conv = await asyncio.to_thread(anthropic.parse, body) if big else anthropic.parse(body)
-        blocks = [
-            Block(
-                f"messages[{o.message}].content[{o.block}]" + (f".content[{o.part}]" if o.part is not None else ""),
-                o.span, o.text, o.tool_name, o.tool_input, o.live,
-            )
-            for o in conv.outputs
-        ]
-        base: dict[str, object] = {
-            "messages": conv.messages, "live_start": conv.live_start,
-            "frozen": conv.cache.frozen_count, "breakpoints": conv.cache.breakpoints,
-        }
-        if conv.cache.ttl_warning:
-            base["ttl_warning"] = conv.cache.ttl_warning
+    async def _optimise(self, route: Route, headers: Headers, body: bytes) -> Outcome:
+        adapter = adapter_for(route.api)
+        assert route.provider is not None and adapter is not None
+        view = await asyncio.to_thread(adapter, body) if len(body) > PARSE_INLINE_BYTES else adapter(body)
+        blocks = [Block(o.label, o.span, o.text, o.tool, o.tool_input, o.live) for o in view.outputs]
+        base = dict(view.fields)
         if not blocks:
             return Outcome(body, "no_change", "no_tool_outputs", base)
-        session = session_key("anthropic", headers, explicit=anthropic.session_from_user_id(conv.metadata_user_id),
-                              first_user_text=conv.first_user_text, secret=self.secret)
+        session = session_key(route.provider, headers, explicit=view.session_id, first_user_text=view.first_user_text,
+                              secret=self.secret, credential=query_credential(route.target))
         hashes = content_hashes(blocks)
         ledger = await self._ledger(session, hashes)
         fresh = [b.text for b, h in zip(blocks, hashes, strict=True)

@@ -1,7 +1,9 @@
 """Session keys: which conversation a request belongs to (ledger scope). Pure.
 
-Preference: an explicit client session id, else Claude Code's ``metadata.user_id`` session, else a
-hash of provider + a keyed fingerprint of the credential + the first user text. Credentials are
+Preference: the client's session header (Claude Code's ``X-Claude-Code-Session-Id``, Codex's
+``session-id``), else an id from the body (Claude Code's ``metadata.user_id`` session, OpenAI's
+``prompt_cache_key`` or ``user``), else a keyed fingerprint of the credential; always combined with
+the provider and the first user text. Credentials are
 never stored: only a BLAKE3 keyed hash with a per-install secret.
 """
 
@@ -12,14 +14,24 @@ import blake3
 from headroom.wire.events import Headers, header_value
 
 _CREDENTIAL_HEADERS = (b"x-api-key", b"authorization", b"x-goog-api-key")
+# request headers that carry a client's own conversation id, by provider (preferred to the body's)
+SESSION_HEADERS: dict[str, tuple[bytes, ...]] = {
+    "anthropic": (b"x-claude-code-session-id",),
+    "openai": (b"session-id",),  # Codex CLI
+    "gemini": (),
+}
 
 
-def credential_fingerprint(headers: Headers, secret: bytes) -> str:
+def credential_fingerprint(headers: Headers, secret: bytes, extra: bytes = b"") -> str:
+    """Keyed hash of the credential headers (and ``extra``: a credential sent elsewhere, such as
+    Gemini's ``?key=``)."""
     h = blake3.blake3(key=secret)
     for name in _CREDENTIAL_HEADERS:
         value = header_value(headers, name)
         if value is not None:
             h.update(name + b"\x00" + value + b"\x01")
+    if extra:
+        h.update(b"extra\x00" + extra + b"\x01")
     return str(h.hexdigest()[:32])
 
 
@@ -30,6 +42,7 @@ def session_key(
     explicit: str | None,
     first_user_text: str,
     secret: bytes,
+    credential: bytes = b"",
 ) -> str:
     """An opaque, stable key of one conversation (hex).
 
@@ -37,13 +50,13 @@ def session_key(
     subagents' conversations under the main session's id. The first user text (stable for the
     life of a conversation, which only ever grows) tells them apart.
     """
-    header_id = header_value(headers, b"x-claude-code-session-id")
+    header_id = next((v for n in SESSION_HEADERS.get(provider, ()) if (v := header_value(headers, n))), None)
     chosen = header_id.decode("latin-1") if header_id else explicit
     h = blake3.blake3()
     if chosen:
         h.update(b"sid\x00" + provider.encode() + b"\x00" + chosen.encode("utf-8", "surrogatepass") + b"\x00")
     else:
-        fp = credential_fingerprint(headers, secret)
+        fp = credential_fingerprint(headers, secret, credential)
         h.update(b"hash\x00" + provider.encode() + b"\x00" + fp.encode() + b"\x00")
     h.update(first_user_text.encode("utf-8", "surrogatepass"))
     return str(h.hexdigest()[:32])

@@ -22,6 +22,7 @@ from headroom.jsonspan import (
     has_lone_surrogate_escape,
     scan,
 )
+from headroom.providers.conversation import Output, View
 
 SCHEMA: Schema = {
     "messages": {
@@ -226,3 +227,22 @@ def session_from_user_id(user_id: str | None) -> str | None:
     if marker in user_id:
         return user_id.rsplit(marker, 1)[1] or None
     return None
+
+
+def view(body: bytes) -> View:
+    """The provider-neutral view of a /v1/messages body (see ``providers.conversation``)."""
+    conv = parse(body)
+    outputs = tuple(
+        Output(
+            f"messages[{o.message}].content[{o.block}]" + (f".content[{o.part}]" if o.part is not None else ""),
+            o.span, o.text, o.tool_name, o.tool_input, o.live,
+        )
+        for o in conv.outputs
+    )
+    fields: dict[str, object] = {
+        "messages": conv.messages, "live_start": conv.live_start,
+        "frozen": conv.cache.frozen_count, "breakpoints": conv.cache.breakpoints,
+    }
+    if conv.cache.ttl_warning:
+        fields["ttl_warning"] = conv.cache.ttl_warning
+    return View(outputs, session_from_user_id(conv.metadata_user_id), conv.first_user_text, fields)

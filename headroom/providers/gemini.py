@@ -1,0 +1,118 @@
+"""Gemini generateContent / streamGenerateContent (v1 and v1beta): tool outputs, newest turn. Pure.
+
+The newest turn is every content after the last ``role:"model"`` content. Tool outputs are the
+string values inside a ``functionResponse.response`` object (at any depth), each paired with the
+``functionCall`` it answers (by ``id`` when both carry one, else by name in order). Clients mix
+camelCase and snake_case member names; the google-genai SDK writes ``", "`` / ``": "`` separators:
+every span comes from the bytes. ``thoughtSignature``, ``thought`` parts, ``functionCall`` and the
+user's own text are never edited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from headroom.jsonspan import JsonSpanError, Node, Schema, decode_value, scan
+from headroom.providers.conversation import Output, View, check_body, items, member, text
+
+_ANY: dict[str, Schema | None] = {}
+_ANY["*"] = _ANY  # walk every container inside a function response
+_CALL: Schema = {"name": None, "id": None, "args": None}
+_RESPONSE: Schema = {"name": None, "id": None, "response": _ANY}
+SCHEMA: Schema = {
+    "contents": {
+        "*": {
+            "role": None,
+            "parts": {
+                "*": {
+                    "text": None,
+                    "functionCall": _CALL,
+                    "function_call": _CALL,
+                    "functionResponse": _RESPONSE,
+                    "function_response": _RESPONSE,
+                }
+            },
+        }
+    },
+}
+
+
+def _strings(node: Node, path: str) -> Iterator[tuple[str, Node]]:
+    """Every string value inside ``node`` with its path (objects by key, arrays by index)."""
+    stack: list[tuple[str, Node]] = [(path, node)]
+    while stack:
+        where, cur = stack.pop()
+        if cur.kind == "string":
+            yield where, cur
+        elif cur.kind == "object" and cur.members is not None:
+            stack.extend((f"{where}.{key}", child) for key, child in reversed(cur.members))
+        elif cur.kind == "array" and cur.items is not None:
+            stack.extend((f"{where}[{i}]", child) for i, child in reversed(list(enumerate(cur.items))))
+
+
+class _Calls:
+    """The function calls of the last model content, consumed as responses claim them."""
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[str, str, Node | None]] = []  # (id, name, args)
+
+    def reset(self, body: bytes, parts: tuple[Node, ...]) -> None:
+        self.pending = []
+        for part in parts:
+            call = member(part, "functionCall", "function_call")
+            if call is not None and call.kind == "object":
+                self.pending.append((text(body, call.get("id")) or "", text(body, call.get("name")) or "",
+                                     call.get("args")))
+
+    def claim(self, call_id: str, name: str) -> Node | None:
+        for i, (cid, cname, args) in enumerate(self.pending):
+            if (call_id and cid == call_id) or (not (call_id and cid) and cname == name):
+                del self.pending[i]
+                return args
+        return None
+
+
+def _first_user_text(body: bytes, contents: tuple[Node, ...]) -> str:
+    for content in contents:
+        if content.kind != "object" or text(body, content.get("role")) not in (None, "user"):
+            continue
+        for part in items(content.get("parts")):
+            value = text(body, member(part, "text"))
+            if value is not None:
+                return value
+    return ""
+
+
+def view(body: bytes) -> View:
+    root = scan(body, SCHEMA)
+    check_body(body, root)
+    node = root.get("contents")
+    if node is None or node.kind != "array":
+        raise JsonSpanError("no contents array")
+    contents = items(node)
+    roles = [text(body, c.get("role")) if c.kind == "object" else None for c in contents]
+    live_start = max((i for i, r in enumerate(roles) if r == "model"), default=-1) + 1
+    calls = _Calls()
+    outputs: list[Output] = []
+    for i, content in enumerate(contents):
+        parts = items(content.get("parts")) if content.kind == "object" else ()
+        if roles[i] == "model":
+            calls.reset(body, parts)
+            continue
+        for j, part in enumerate(parts):
+            resp = member(part, "functionResponse", "function_response")
+            if resp is None or resp.kind != "object":
+                continue
+            name = text(body, resp.get("name")) or ""
+            args = calls.claim(text(body, resp.get("id")) or "", name)
+            live = i >= live_start
+            hint: Any = decode_value(body, args) if live and args is not None else None
+            payload = resp.get("response")
+            if payload is None or payload.kind != "object":
+                continue
+            key = "functionResponse" if part.get("functionResponse") is not None else "function_response"
+            for where, value in _strings(payload, f"contents[{i}].parts[{j}].{key}.response"):
+                outputs.append(Output(where, value.span, text(body, value) or "", name, hint, live))
+    fields = {"contents": len(contents), "live_start": live_start}
+    return View(tuple(outputs), None, _first_user_text(body, contents), fields)
