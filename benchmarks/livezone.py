@@ -1,11 +1,12 @@
-"""Live-zone engine benchmark: savings on the captured Anthropic sessions, and the latency it adds.
+"""Live-zone engine benchmark: savings on the captured sessions of every client, and the latency it adds.
 
     python benchmarks/livezone.py [--runs N] [--corpus DIR]
 
-1. Corpus sessions (claude-code-3-interactive, sdk-anthropic) replayed through an in-process proxy
-   with compression on, the fake provider answering with the recorded responses. Per session, summed
-   over its /v1/messages requests: o200k tokens before -> after over the tool outputs and over the
-   whole body (what the provider reads), bytes, and blocks compressed / replayed.
+1. Corpus sessions (all six: Claude Code, Codex and the Anthropic, OpenAI Chat, OpenAI Responses and
+   Gemini SDKs) replayed through an in-process proxy with compression on, the fake provider answering
+   with the recorded responses. Per session, summed over its compressible-API requests: o200k tokens
+   before -> after over the tool outputs and over the whole body (what the provider reads), bytes, and
+   blocks compressed / replayed.
 2. Added latency. The proxy (``python -m headroom serve``) and the fake provider run as their own
    processes; one keep-alive client times each request from its first byte sent to its last byte
    received. Each scenario runs with compression off and on (fresh data dirs), N measured requests
@@ -47,15 +48,17 @@ from headroom.livezone.plan import Block, build_plan, hint_for
 from headroom.livezone.session import ccr_key
 from headroom.livezone.settings import plan_settings
 from headroom.providers import anthropic
+from headroom.providers.adapters import adapter_for
 from headroom.store import PlanWrite, SQLiteStore
 from tests.infra.client import Client
 from tests.livezone.bodies import Captured, captured, plant_turn
-from tests.livezone.proxyrun import Sent, is_messages, proxy, replay
+from tests.livezone.proxyrun import Sent, proxy, replay
 from tests.livezone.samples import grep_output, json_output, log_output
 from tests.support.fake_provider import FakeProvider
 from tests.support.paths import REPO, shared_dir
 
-SESSIONS = ("claude-code-3-interactive", "sdk-anthropic")
+SESSIONS = ("claude-code-3-interactive", "sdk-anthropic", "codex-1", "sdk-openai-chat", "sdk-openai-responses",
+            "sdk-google-genai")
 BASE_REQUEST = ("claude-code-3-interactive", "010-v1_messages")  # ~105 KB, newest output under its floor
 LIVE_BYTES = 100_000
 PLAN = plan_settings(resolve({"data_dir": tempfile.gettempdir()}, {}).settings)
@@ -64,14 +67,15 @@ PLAN = plan_settings(resolve({"data_dir": tempfile.gettempdir()}, {}).settings)
 # -- 1. corpus savings -------------------------------------------------------------------------
 
 
-def output_tokens(body: bytes) -> int:
-    return sum(tokens.count(o.text) for o in anthropic.parse(body).outputs)
+def output_tokens(api: str, body: bytes) -> int:
+    adapter = adapter_for(api)
+    return sum(tokens.count(o.text) for o in adapter(body).outputs) if adapter is not None else 0
 
 
 def session_row(name: str, sent: list[Sent]) -> str:
-    msgs = [s for s in sent if is_messages(s)]
-    out_b = sum(output_tokens(s.client) for s in msgs)
-    out_a = sum(output_tokens(s.upstream) for s in msgs)
+    msgs = [s for s in sent if adapter_for(str(s.log.get("api"))) is not None]
+    out_b = sum(output_tokens(str(s.log["api"]), s.client) for s in msgs)
+    out_a = sum(output_tokens(str(s.log["api"]), s.upstream) for s in msgs)
     body_b = sum(tokens.count(s.client.decode("utf-8")) for s in msgs)
     body_a = sum(tokens.count(s.upstream.decode("utf-8")) for s in msgs)
     bytes_b, bytes_a = sum(len(s.client) for s in msgs), sum(len(s.upstream) for s in msgs)
@@ -95,7 +99,8 @@ def bench_corpus(corpus: Path) -> None:
         with tempfile.TemporaryDirectory() as data, fake.running(), proxy(fake, data, log_level="info") as handle:
             sent = replay(handle, fake, captured(directory))
         print(session_row(name, sent))
-    print("  (sums over every /v1/messages request of the session: the tokens the provider reads)")
+    print("  (sums over every compressible-API request of the session: /v1/messages, chat/completions, responses,")
+    print("   generateContent; tokens are o200k counts of what the provider reads)")
 
 
 # -- 2. latency ----------------------------------------------------------------------------------

@@ -130,6 +130,7 @@ class Optimizer:
             return Outcome(body, "no_change", "no_tool_outputs", base)
         session = session_key(route.provider, headers, explicit=view.session_id, first_user_text=view.first_user_text,
                               secret=self.secret, credential=query_credential(route.target))
+        base["session"] = session[:12]  # an opaque hash: lets a reader group the requests of one conversation
         hashes = content_hashes(blocks)
         ledger = await self._ledger(session, hashes)
         fresh = [b.text for b, h in zip(blocks, hashes, strict=True)

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from headroom.jsonspan import Node, Schema, scan, splice
+from headroom.jsonspan import WALK_ALL, Node, scan, splice
+from tests.livezone.locators import LOCATORS, Key, Path
 
-Path = tuple[str | int, ...]
-_OUTPUTS_SCHEMA: Schema = {"messages": {"*": {"content": {"*": {"content": {"*": {}}}}}}}
+ANTHROPIC = "anthropic.messages"
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class Edit:
     before: str
     after: str
     upstream_literal: bytes
-    tool_use_id: str
+    key: Key  # the call the output answers and the position inside it
 
     @property
     def delta(self) -> int:
@@ -35,29 +34,9 @@ class Edit:
         return (self.client_span[1] - self.client_span[0]) - (self.upstream_span[1] - self.upstream_span[0])
 
 
-def _tool_outputs(tree: Any, *, live_only: bool) -> Iterator[tuple[Path, str]]:
-    """Paths of tool_result string contents / text parts (and their tool_use_id)."""
-    messages = tree.get("messages") if isinstance(tree, dict) else None
-    if not isinstance(messages, list):
-        return
-    roles = [m.get("role") if isinstance(m, dict) else None for m in messages]
-    start = max((i for i, r in enumerate(roles) if r == "assistant"), default=-1) + 1 if live_only else 0
-    for i in range(start, len(messages)):
-        content = messages[i].get("content") if roles[i] == "user" else None
-        for j, block in enumerate(content if isinstance(content, list) else ()):
-            if not isinstance(block, dict) or block.get("type") != "tool_result":
-                continue
-            tid = str(block.get("tool_use_id", ""))
-            value = block.get("content")
-            if isinstance(value, str):
-                yield ("messages", i, "content", j, "content"), tid
-            for k, part in enumerate(value if isinstance(value, list) else ()):
-                if isinstance(part, dict) and part.get("type") == "text" and isinstance(part.get("text"), str):
-                    yield ("messages", i, "content", j, "content", k, "text"), tid
-
-
-def output_paths(tree: Any, *, live_only: bool) -> dict[Path, str]:
-    return dict(_tool_outputs(tree, live_only=live_only))
+def output_paths(tree: Any, *, live_only: bool, api: str = ANTHROPIC) -> dict[Path, Key]:
+    """Paths of the tool-output strings of a decoded body (see ``locators``) and their keys."""
+    return LOCATORS[api](tree, live_only)
 
 
 def diff_paths(a: Any, b: Any, path: Path = ()) -> list[Path]:
@@ -78,7 +57,7 @@ def get_path(tree: Any, path: Path) -> Any:
 
 def spans(body: bytes, paths: list[Path]) -> dict[Path, tuple[int, int]]:
     """Byte spans of the given tool-output paths, from one scan of the body."""
-    root = scan(body, _OUTPUTS_SCHEMA)
+    root = scan(body, WALK_ALL)
     out = {}
     for path in paths:
         node: Node | None = root
@@ -101,13 +80,13 @@ def outside_digest(body: bytes, cut: list[tuple[int, int]]) -> str:
     return h.hexdigest()
 
 
-def check_edit(client: bytes, upstream: bytes, *, live_only: bool = True) -> list[Edit]:
+def check_edit(client: bytes, upstream: bytes, *, live_only: bool = True, api: str = ANTHROPIC) -> list[Edit]:
     """Assert that ``upstream`` is ``client`` with only tool-output strings rewritten (only live ones
     when ``live_only``), every other byte identical; return the edits."""
     if client == upstream:
         return []
     ctree, utree = json.loads(client), json.loads(upstream)
-    allowed = output_paths(ctree, live_only=live_only)
+    allowed = output_paths(ctree, live_only=live_only, api=api)
     changed = diff_paths(ctree, utree)
     assert changed, "the bytes differ but the decoded values are equal (a re-serialisation?)"
     outside = [p for p in changed if p not in allowed]
@@ -146,26 +125,19 @@ def mapped_offset(offset: int, edits: list[Edit]) -> int:
     return offset - shift
 
 
-def block_keys(tree: Any) -> dict[tuple[str, int, str], Path]:
-    """(tool_use_id, part index, original text) -> path, for every tool output of a request."""
-    out = {}
-    for path, tid in output_paths(tree, live_only=False).items():
-        part = path[5] if len(path) > 5 else -1
-        assert isinstance(part, int)
-        out[(tid, part, get_path(tree, path))] = path
-    return out
+def block_keys(tree: Any, api: str = ANTHROPIC) -> dict[tuple[str, str, str], Path]:
+    """(call id, position, original text) -> path, for every tool output of a request."""
+    return {(*key, get_path(tree, path)): path for path, key in output_paths(tree, live_only=False, api=api).items()}
 
 
-def check_pair(c1: bytes, u1: bytes, e1: list[Edit], c2: bytes, u2: bytes) -> int:
+def check_pair(c1: bytes, u1: bytes, e1: list[Edit], c2: bytes, u2: bytes, *, api: str = ANTHROPIC) -> int:
     """Consecutive requests of a session: every block request 1 sent edited is sent byte-identical
     by request 2 when the client resends it, and the upstream shared prefix is at least the client's
     shared prefix minus the edits before it. Returns how many edited blocks were checked."""
-    keys2 = block_keys(json.loads(c2))
+    keys2 = block_keys(json.loads(c2), api)
     wanted = {}
     for e in e1:
-        part = e.path[5] if len(e.path) > 5 else -1
-        assert isinstance(part, int)
-        path2 = keys2.get((e.tool_use_id, part, e.before))
+        path2 = keys2.get((*e.key, e.before))
         if path2 is not None:
             wanted[path2] = e
     got = spans(u2, list(wanted)) if wanted else {}
@@ -185,23 +157,23 @@ class SessionStats:
     pairs: int = 0
 
 
-def check_session(exchanges: list[tuple[bytes, bytes]]) -> SessionStats:
+def check_session(exchanges: list[tuple[bytes, bytes]], api: str = ANTHROPIC) -> SessionStats:
     """I1 + I3 over a whole session of (client body, upstream body) pairs, in order.
 
     Every request differs from the client's only in tool-output strings; a block is edited the
-    first time it is seen only if it is live then; every later copy of a block (same tool_use_id,
-    part and original text) is forwarded with exactly the bytes of its first copy; and consecutive
+    first time it is seen only if it is live then; every later copy of a block (same call,
+    position and original text) is forwarded with exactly the bytes of its first copy; and consecutive
     requests satisfy ``check_pair``.
     """
     stats = SessionStats()
-    first: dict[tuple[str, int, str], bytes] = {}
+    first: dict[tuple[str, str, str], bytes] = {}
     previous: tuple[bytes, bytes, list[Edit]] | None = None
     for client, upstream in exchanges:
-        edits = check_edit(client, upstream, live_only=False)
+        edits = check_edit(client, upstream, live_only=False, api=api)
         edited = {e.path for e in edits}
         tree = json.loads(client)
-        keys = block_keys(tree)
-        live = output_paths(tree, live_only=True)
+        keys = block_keys(tree, api)
+        live = output_paths(tree, live_only=True, api=api)
         located = spans(upstream, list(keys.values())) if keys else {}
         for key, path in keys.items():
             literal = upstream[located[path][0]:located[path][1]]
@@ -213,7 +185,7 @@ def check_session(exchanges: list[tuple[bytes, bytes]]) -> SessionStats:
             stats.edited_blocks += path in edited
             first[key] = literal
         if previous is not None:
-            check_pair(previous[0], previous[1], previous[2], client, upstream)
+            check_pair(previous[0], previous[1], previous[2], client, upstream, api=api)
             stats.pairs += 1
         previous = (client, upstream, edits)
         stats.requests += 1
