@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from headroom.jsonspan import JsonSpanError, Node, Schema, decode_value, scan
+from headroom.jsonspan import DuplicateKeyError, JsonSpanError, Node, Schema, decode_value, scan
 from headroom.providers.conversation import Output, View, check_body, items, member, text
 
 _ANY: dict[str, Schema | None] = {}
@@ -39,13 +39,16 @@ SCHEMA: Schema = {
 
 
 def _strings(node: Node, path: str) -> Iterator[tuple[str, Node]]:
-    """Every string value inside ``node`` with its path (objects by key, arrays by index)."""
+    """Every string value inside ``node`` with its path (objects by key, arrays by index); an object
+    with a repeated member name is refused (we never edit what readers may resolve differently)."""
     stack: list[tuple[str, Node]] = [(path, node)]
     while stack:
         where, cur = stack.pop()
         if cur.kind == "string":
             yield where, cur
         elif cur.kind == "object" and cur.members is not None:
+            if len({key for key, _ in cur.members}) != len(cur.members):
+                raise DuplicateKeyError(f"{where}: a member name occurs twice")  # which one would count?
             stack.extend((f"{where}.{key}", child) for key, child in reversed(cur.members))
         elif cur.kind == "array" and cur.items is not None:
             stack.extend((f"{where}[{i}]", child) for i, child in reversed(list(enumerate(cur.items))))

@@ -10,6 +10,7 @@ import pytest
 
 from headroom.jsonspan import JsonSpanError
 from headroom.providers import gemini, openai_chat, openai_responses
+from headroom.providers.adapters import query_credential
 from headroom.providers.conversation import View
 
 
@@ -168,7 +169,14 @@ def test_gemini_function_responses_any_depth_and_separators(sep: tuple[str, str]
     (openai_responses.view, b'{"input":[{"type":"function_call_output","output":"a"'),
     (gemini.view, b'{"contents":"x"}'),
     (gemini.view, b'{"contents":[{"parts":[{"functionResponse":{"response":{"a":"\\udc00"}}}]}]}'),
+    (gemini.view, b'{"contents":[{"parts":[{"functionResponse":{"response":{"o":{"a":"x","a":"y"}}}}]}]}'),
 ])
 def test_bodies_we_refuse_to_edit(adapter: Any, body: bytes) -> None:
     with pytest.raises(JsonSpanError):
         adapter(body)
+
+
+def test_gemini_query_key_is_a_session_credential() -> None:
+    assert query_credential(b"/v1beta/models/g:generateContent?alt=sse&key=AIza1") == b"AIza1"
+    assert query_credential(b"/v1beta/models/g:generateContent?alt=sse") == b""
+    assert query_credential(b"/v1/models/g:generateContent?monkey=1") == b""
