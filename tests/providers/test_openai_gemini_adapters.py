@@ -170,7 +170,6 @@ def test_gemini_function_responses_any_depth_and_separators(sep: tuple[str, str]
     (gemini.view, b'{"contents":"x"}'),
     (gemini.view, b'{"contents":[{"parts":[{"functionResponse":{"response":{"a":"\\udc00"}}}]}]}'),
     (gemini.view, b'{"contents":[{"parts":[{"functionResponse":{"response":{"o":{"a":"x","a":"y"}}}}]}]}'),
-    (gemini.view, b'{"contents":[{"parts":[{"functionResponse":{"response":{"o":{"a":"x","a":"y"}}}}]}]}'),
 ])
 def test_bodies_we_refuse_to_edit(adapter: Any, body: bytes) -> None:
     with pytest.raises(JsonSpanError):
