@@ -1,7 +1,8 @@
 """OpenAI Chat Completions (/v1/chat/completions): tool outputs and the newest turn. Pure.
 
 The newest turn is every message after the last ``assistant`` message. Tool outputs are the
-contents of ``role:"tool"`` messages (a string, or its ``text`` parts), each paired by
+contents of ``role:"tool"`` messages (and legacy ``role:"function"`` ones, which carry their
+function's ``name``): a string, or its ``text`` parts, each paired by
 ``tool_call_id`` with the ``tool_calls[].function`` (name, arguments) of an earlier assistant
 message. Only those strings are ever edited: ``tool_calls[].function.arguments``, images,
 ``prompt_cache_key`` and every other byte stay as sent.
@@ -20,6 +21,7 @@ SCHEMA: Schema = {
             "role": None,
             "content": {"*": {"type": None, "text": None}},
             "tool_call_id": None,
+            "name": None,
             "tool_calls": {"*": {"id": None, "function": {"name": None, "arguments": None}}},
         }
     },
@@ -64,9 +66,10 @@ def view(body: bytes) -> View:
     for i, msg in enumerate(messages):
         if roles[i] == "assistant":
             calls.update(_calls(body, msg))
-        elif roles[i] == "tool":
+        elif roles[i] in ("tool", "function"):
             live = i >= live_start
             name, args = calls.get(text(body, msg.get("tool_call_id")) or "", ("", None))
+            name = name or text(body, msg.get("name")) or ""  # legacy function messages name themselves
             hint: Any = json_arguments(args) if live else None
             for part, node in text_parts(body, msg.get("content"), ("text",)):
                 label = f"messages[{i}].content" + (f"[{part}].text" if part is not None else "")

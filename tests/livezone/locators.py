@@ -56,7 +56,7 @@ def openai_chat(tree: Any, live_only: bool) -> dict[Path, Key]:
     out: dict[Path, Key] = {}
     for i in range(_live_start(messages, lambda m: m.get("role") == "assistant", live_only), len(messages)):
         msg = messages[i]
-        if isinstance(msg, dict) and msg.get("role") == "tool":
+        if isinstance(msg, dict) and msg.get("role") in ("tool", "function"):
             for sub, part in _text_parts(msg.get("content"), ("text",)):
                 out[("messages", i, "content", *sub)] = (str(msg.get("tool_call_id", "")), str(part))
     return out

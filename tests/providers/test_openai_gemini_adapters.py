@@ -180,3 +180,10 @@ def test_gemini_query_key_is_a_session_credential() -> None:
     assert query_credential(b"/v1beta/models/g:generateContent?alt=sse&key=AIza1") == b"AIza1"
     assert query_credential(b"/v1beta/models/g:generateContent?alt=sse") == b""
     assert query_credential(b"/v1/models/g:generateContent?monkey=1") == b""
+
+
+def test_chat_legacy_function_messages() -> None:
+    body = json.dumps({"messages": [
+        {"role": "assistant", "content": None, "function_call": {"name": "ls", "arguments": "{}"}},
+        {"role": "function", "name": "ls", "content": "a\nb"}]}).encode()
+    assert _brief(openai_chat.view(body)) == [("messages[1].content", "ls", "a\nb", True)]
