@@ -20,6 +20,7 @@ from headroom.providers.headers import forward_request_headers, internal_headers
 from headroom.providers.registry import PROVIDERS, Origin, Provider, Route, route
 from headroom.providers.usage import UsageTap
 from headroom.retrieve import RetrieveEndpoints
+from headroom.sticky_betas import StickyBetas
 from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
 from headroom.transport.pool import UpstreamConn, UpstreamPool
 from headroom.transport.relay import RelayResult, RelayTimeouts, ResponseTap, relay_response
@@ -74,6 +75,7 @@ class Exchange:
         }
         self.timeouts = RelayTimeouts(head=settings.upstream_head_timeout, idle=settings.upstream_idle_timeout)
         self.strip_internal = settings.strip_internal_headers == "enabled"
+        self.betas = StickyBetas.from_settings(settings, optimizer.store, optimizer.secret, logger)
         self.draining = False
 
     def route(self, head: RequestHead) -> Route:
@@ -114,6 +116,8 @@ class Exchange:
             content_length=None if req.chunked else len(body),
             strip_internal=self.strip_internal,
         )
+        if self.betas is not None:  # --beta-header-sticky enabled: may re-add betas this session dropped
+            headers = self.betas.apply(req.route.provider, headers, body)
         target = origin.prefix.encode("ascii") + req.route.target
         head = serialize_request_head(req.head.method, target, headers)
         parts = [head, encode_chunk(body), LAST_CHUNK] if req.chunked else [head, body]

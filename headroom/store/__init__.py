@@ -5,6 +5,7 @@
 """
 
 from headroom.store.models import (
+    BetaRow,
     CCRRecord,
     GCReport,
     LedgerKey,
@@ -19,6 +20,7 @@ from headroom.store.retrieve import filter_lines
 from headroom.store.sqlite import SQLiteStore
 
 __all__ = [
+    "BetaRow",
     "CCRRecord",
     "GCReport",
     "LedgerKey",

@@ -78,6 +78,16 @@ class PlanWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class BetaRow:
+    """The beta tokens one tracked client session has sent (see ``headroom.sticky_betas``)."""
+
+    session: str  # opaque key (a keyed hash), never the client's session id itself
+    header: str  # "anthropic-beta" | "openai-beta"
+    tokens: tuple[str, ...]  # in the order they are re-added
+    used: float  # last request of the session (LRU order and TTL)
+
+
+@dataclass(frozen=True, slots=True)
 class GCReport:
     expired_rows: int
     expired_bytes: int
@@ -181,3 +191,26 @@ def check_ledger_row(row: LedgerRow) -> None:
     for count in (row.tokens_before, row.tokens_after):
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             raise StoreError("ledger token counts must be non-negative integers")
+
+
+BETA_HEADERS = frozenset({"anthropic-beta", "openai-beta"})
+MAX_BETA_TOKENS = 64  # per row; the tracker keeps fewer
+_TCHARS = r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+"
+_BETA_TOKEN_RE = re.compile(rf"(?=.{{1,128}}\Z){_TCHARS}(?:={_TCHARS})?")
+
+
+def check_beta_row(row: BetaRow) -> str:
+    """Validate one beta row; return its tokens as stored (comma-joined)."""
+    if not isinstance(row, BetaRow):
+        raise StoreError("beta rows must be BetaRow")
+    check_id(row.session, "beta session")
+    if row.header not in BETA_HEADERS:
+        raise StoreError(f"beta header {row.header!r} is not one of {sorted(BETA_HEADERS)}")
+    if not isinstance(row.tokens, tuple) or len(row.tokens) > MAX_BETA_TOKENS:
+        raise StoreError(f"beta tokens must be a tuple of at most {MAX_BETA_TOKENS}")
+    for token in row.tokens:
+        if not isinstance(token, str) or _BETA_TOKEN_RE.fullmatch(token) is None:
+            raise StoreError(f"beta token {token!r} is not a beta token (token or token=token, at most 128 characters)")
+    if isinstance(row.used, bool) or not isinstance(row.used, int | float):
+        raise StoreError("beta used must be a number")
+    return ",".join(row.tokens)

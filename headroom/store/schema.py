@@ -59,8 +59,21 @@ _V2 = (
     "ALTER TABLE ledger ADD COLUMN tokens_after INTEGER NOT NULL DEFAULT 0 CHECK (tokens_after >= 0)",
 )
 
+# v3: beta tokens each tracked client session sent (``--beta-header-sticky``), least recently used first
+_V3 = (
+    """
+    CREATE TABLE beta_session (
+        session TEXT NOT NULL PRIMARY KEY,
+        header TEXT NOT NULL CHECK (header IN ('anthropic-beta', 'openai-beta')),
+        used REAL NOT NULL,
+        tokens TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX beta_session_used ON beta_session (used)",
+)
+
 # Index i holds the statements that take the schema from version i to i + 1. Append, never edit.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 LATEST = len(MIGRATIONS)
 
 

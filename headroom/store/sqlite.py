@@ -15,6 +15,9 @@ wrong content) and their CCR originals (those markers can no longer be redeemed)
 ``synchronous="FULL"`` closes that gap with an fsync per commit; ``benchmarks/store_bench.py`` prints
 what it costs.
 
+Beta-session rows (``--beta-header-sticky``) live in their own table, bounded by age and row count
+on every write (see ``betas``).
+
 CCR rows are content-addressed (the key is checked against BLAKE3 of the original), so only keys this
 store was given for their own content resolve; keys are checked as 24 lowercase hex before any query.
 TTL counts from the last write of a key; the size cap evicts the least recently accessed rows first.
@@ -37,11 +40,12 @@ from functools import lru_cache
 from typing import Any
 
 from headroom.errors import StoreError
-from headroom.store import schema
+from headroom.store import betas, schema
 from headroom.store.files import create_private, private_dir, restrict_modes
 from headroom.store.gc import collect
 from headroom.store.maintenance import Maintenance
 from headroom.store.models import (
+    BetaRow,
     CCRRecord,
     GCReport,
     LedgerKey,
@@ -199,7 +203,23 @@ class SQLiteStore:
                 (session, name, self._clock(), value),
             )
 
+    def betas_write(
+        self, puts: Sequence[BetaRow], deletes: Sequence[str] = (), *, max_rows: int, ttl_seconds: float
+    ) -> int:
+        """Upsert and delete beta-session rows in one transaction, then apply the table's bounds (rows
+        unused for ``ttl_seconds``, and beyond ``max_rows`` the least recently used); returns how many
+        rows the bounds removed."""
+        return betas.write(self._pool, puts, deletes, max_rows=max_rows, cutoff=self._clock() - ttl_seconds)
+
     # -- reads
+
+    def betas_load(self, *, max_rows: int, ttl_seconds: float) -> list[BetaRow]:
+        """The ``max_rows`` most recently used beta-session rows not older than ``ttl_seconds``,
+        least recently used first."""
+        return betas.load(self._pool, max_rows=max_rows, cutoff=self._clock() - ttl_seconds)
+
+    def betas_count(self) -> int:
+        return betas.count(self._pool)
 
     def ledger_get_many(self, keys: Sequence[LedgerKey]) -> dict[LedgerKey, LedgerRow]:
         wanted: dict[tuple[str, str, str], LedgerKey] = {}
