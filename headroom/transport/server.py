@@ -292,6 +292,8 @@ class Server:
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
         await self.pool.close()
+        if self.exchange.betas is not None:  # flush queued beta-table writes before the store closes
+            await asyncio.to_thread(self.exchange.betas.close)
         if self.store is not None:
             await asyncio.to_thread(self.store.close)
 
