@@ -103,7 +103,9 @@ class Exchange:
         self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated, **tap.fields())
         return result.client_keep_alive
 
-    def _upstream_request(self, req: Request, body: bytes) -> tuple[Origin, list[bytes]]:
+    def _upstream_request(
+        self, req: Request, body: bytes, header_edits: dict[bytes, bytes | None] | None = None,
+    ) -> tuple[Origin, list[bytes]]:
         """The origin and the bytes to write: small requests as one buffer (one send), large ones
         as head + body so the body is never copied again."""
         assert req.route.provider is not None
@@ -113,6 +115,7 @@ class Exchange:
             host=origin.host_header,
             content_length=None if req.chunked else len(body),
             strip_internal=self.strip_internal,
+            edits=header_edits,
         )
         target = origin.prefix.encode("ascii") + req.route.target
         head = serialize_request_head(req.head.method, target, headers)
@@ -124,7 +127,7 @@ class Exchange:
     async def _forward(
         self, client: ClientConn, req: Request, outcome: Outcome, keep: bool, tap: UsageRecorder
     ) -> RelayResult:
-        origin, payload = self._upstream_request(req, outcome.body)
+        origin, payload = self._upstream_request(req, outcome.body, outcome.header_edits)
         extra = outcome.client_headers()
         watch = DisconnectWatch(client)  # also covers a slow connect
         conn: UpstreamConn | None = None
