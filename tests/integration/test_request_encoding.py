@@ -15,11 +15,12 @@ import pytest
 
 from headroom.wire.coding import zstd_module
 from tests.infra.client import Client
-from tests.livezone.bodies import Session, headers
-from tests.livezone.checks import check_edit
-from tests.livezone.proxyrun import Sent, _sent, post, proxy, request_logs
+from tests.livezone.bodies import Captured, Session, captured, headers
+from tests.livezone.checks import check_edit, check_session
+from tests.livezone.proxyrun import Sent, _sent, is_messages, post, proxy, replay, request_logs
 from tests.livezone.samples import log_output
 from tests.support.fake_provider import FakeProvider
+from tests.support.paths import corpus_dir
 
 HAS_ZSTD = zstd_module() is not None
 
@@ -223,3 +224,43 @@ def test_encoded_responses_are_relayed_byte_identical(tmp_path: Path, streaming:
     assert sent.response.header(b"content-encoding") == b"gzip"
     assert fake.errors == []
 
+
+
+CORPUS = ["claude-code-3-interactive", "codex-1", "sdk-anthropic", "sdk-google-genai", "sdk-openai-chat",
+          "sdk-openai-responses"]
+
+
+def _gzipped(req: Captured) -> Captured:
+    """The request as a client compressing its bodies would send it."""
+    if not req.body:
+        return req
+    meta = dict(req.meta, headers=[*req.meta["headers"], ["Content-Encoding", "gzip"]])
+    return Captured(req.name, meta, gzip.compress(req.body, 6, mtime=0))
+
+
+@pytest.mark.parametrize("session", CORPUS)
+def test_corpus_sessions_sent_gzip_forward_what_identity_forwards(session: str, tmp_path: Path) -> None:
+    directory = corpus_dir() / session
+    requests = captured(directory)
+    encoded = [_gzipped(r) for r in requests]
+    fake = FakeProvider(replay=directory)
+    with fake.running(), proxy(fake, str(tmp_path)) as handle:
+        sent = replay(handle, fake, encoded)  # fresh compressions, through the encoded path
+        fake.reset()
+        plain = replay(handle, fake, requests)  # the identity path, replaying the same ledger
+    assert all(s.response.status == 200 for s in sent)
+    for s, p, req in zip(sent, plain, encoded, strict=True):
+        assert s.log.get("decision") == p.log.get("decision"), (s.log, p.log)
+        if s.log.get("decision") == "compressed":
+            assert gzip.decompress(s.upstream) == p.upstream != p.client
+            assert _values(s, b"content-encoding") == [b"gzip"]
+        else:
+            assert s.upstream == req.body and p.upstream == p.client  # untouched, byte-identical
+    fresh = sum(int(s.log.get("blocks_compressed", 0)) for s in sent)
+    seen = sum(int(s.log.get("blocks_replayed", 0)) for s in sent) + fresh
+    assert sum(int(p.log.get("blocks_compressed", 0)) for p in plain) == 0
+    assert sum(int(p.log.get("blocks_replayed", 0)) for p in plain) == seen
+    assert fresh >= 1  # every session has a compressible live output
+    messages = [(p.client, p.upstream) for p in plain if is_messages(p)]
+    if messages:
+        check_session(messages)
