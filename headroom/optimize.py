@@ -3,6 +3,10 @@
 Fail open: any error here forwards the original bytes (I8). Originals and ledger rows are
 committed before the edited body leaves (I7); when the store fails, only ledger replays (which
 need no write) are applied and new compressions are dropped.
+
+A body with a Content-Encoding (``headroom.wire.coding``) is decoded under ``request_decode_limit``
+before all this and, only when edited, encoded again (or forwarded as identity without the header);
+an unedited, undecodable, over-cap or unsupported body is forwarded exactly as the client sent it.
 """
 
 from __future__ import annotations
