@@ -105,7 +105,9 @@ class Exchange:
         self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated, **tap.fields())
         return result.client_keep_alive
 
-    def _upstream_request(self, req: Request, body: bytes) -> tuple[Origin, list[bytes]]:
+    def _upstream_request(
+        self, req: Request, body: bytes, header_edits: dict[bytes, bytes | None] | None = None,
+    ) -> tuple[Origin, list[bytes]]:
         """The origin and the bytes to write: small requests as one buffer (one send), large ones
         as head + body so the body is never copied again."""
         assert req.route.provider is not None
@@ -115,6 +117,7 @@ class Exchange:
             host=origin.host_header,
             content_length=None if req.chunked else len(body),
             strip_internal=self.strip_internal,
+            edits=header_edits,
         )
         if self.betas is not None:  # --beta-header-sticky enabled: may re-add betas this session dropped
             headers = self.betas.apply(req.route.provider, headers, body)
@@ -128,7 +131,7 @@ class Exchange:
     async def _forward(
         self, client: ClientConn, req: Request, outcome: Outcome, keep: bool, tap: UsageRecorder
     ) -> RelayResult:
-        origin, payload = self._upstream_request(req, outcome.body)
+        origin, payload = self._upstream_request(req, outcome.body, outcome.header_edits)
         extra = outcome.client_headers()
         watch = DisconnectWatch(client)  # also covers a slow connect
         conn: UpstreamConn | None = None

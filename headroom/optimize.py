@@ -3,6 +3,10 @@
 Fail open: any error here forwards the original bytes (I8). Originals and ledger rows are
 committed before the edited body leaves (I7); when the store fails, only ledger replays (which
 need no write) are applied and new compressions are dropped.
+
+A body with a Content-Encoding (``headroom.wire.coding``) is decoded under ``request_decode_limit``
+before all this and, only when edited, encoded again (or forwarded as identity without the header);
+an unedited, undecodable, over-cap or unsupported body is forwarded exactly as the client sent it.
 """
 
 from __future__ import annotations
@@ -25,12 +29,14 @@ from headroom.providers.adapters import adapter_for, query_credential
 from headroom.providers.registry import Route
 from headroom.store.models import LedgerKey, LedgerRow, PlanWrite
 from headroom.store.sqlite import SQLiteStore
-from headroom.wire.events import Headers, header_value
+from headroom.wire.coding import Coding, CodingError, Decoded, decodable, decode, encode, request_coding
+from headroom.wire.events import Headers
 
 PLAN_IN_THREAD_BYTES = 16 * 1024  # live outputs to compress above this: plan off the event loop
 PARSE_INLINE_BYTES = 512 * 1024  # scanning costs ~3 ms/MB: below this a thread hop costs more
 SYNC_LOOKUP_KEYS = 256  # small ledger lookups run inline (a thread hop costs more than the query)
 PREFETCH_BYTES = 16 * 1024  # count tokens of live outputs at least this big while they compress
+ENCODE_INLINE_BYTES = 128 * 1024  # re-encoding costs ~10 ms/MB: above this, off the event loop
 
 
 class _PrefetchingCounter:
@@ -63,6 +69,8 @@ class Outcome:
     tokens_after: int = 0
     compressed: int = 0
     replayed: int = 0
+    # request header changes for the forwarder: lowercased name -> new value, or None to remove it
+    header_edits: dict[bytes, bytes | None] = field(default_factory=dict)
 
     def client_headers(self) -> list[tuple[bytes, bytes]]:
         if self.decision == "passthrough":
@@ -97,8 +105,9 @@ class Optimizer:
             return "route"
         if internal.get(b"x-headroom-bypass", b"").strip(b" \t") in (b"1", b"true", b"yes"):
             return "bypass_header"
-        if header_value(headers, b"content-encoding") not in (None, b"identity"):
-            return "content_encoding"
+        coding = request_coding(headers)
+        if coding != "identity" and not decodable(coding):
+            return "content_encoding_unsupported"
         mode = classify_auth(headers)
         if mode not in self.auth_modes:
             return f"auth_{mode}"
@@ -112,13 +121,49 @@ class Optimizer:
             return Outcome(body, "passthrough", reason)
         started = time.perf_counter()
         try:
-            outcome = await self._optimise(route, headers, body)
+            coding = request_coding(headers)
+            if coding == "identity":
+                outcome = await self._optimise(route, headers, body)
+            else:
+                outcome = await self._optimise_encoded(route, headers, body, coding)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # fail open on any optimisation error (I8)
             outcome = Outcome(body, "passthrough", f"error:{type(exc).__name__}", {"error": str(exc)[:200]})
         outcome.fields["optimise_ms"] = round((time.perf_counter() - started) * 1000, 3)
         return outcome
+
+    async def _optimise_encoded(self, route: Route, headers: Headers, body: bytes, coding: Coding) -> Outcome:
+        """A body with a Content-Encoding: decoded (capped), optimised, and forwarded as the client
+        sent it unless edited; an edited body is encoded again with the client's coding, or sent
+        as identity without the Content-Encoding header (``edited_encoding``)."""
+        try:
+            decoded = await self._decode(coding, body)
+        except CodingError as exc:
+            return Outcome(body, "passthrough", f"content_encoding_{exc.reason}",
+                           {"content_encoding": coding, "error": str(exc)[:200]})
+        outcome = await self._optimise(route, headers, decoded.body)
+        if outcome.decision != "compressed":
+            outcome.body = body  # never re-encoded: the client's bytes, byte-identical
+        elif self.settings.edited_encoding == "identity":
+            outcome.header_edits[b"content-encoding"] = None
+        elif len(outcome.body) > ENCODE_INLINE_BYTES:
+            outcome.body = await asyncio.to_thread(encode, decoded.form, outcome.body)
+        else:
+            outcome.body = encode(decoded.form, outcome.body)
+        outcome.fields.update(content_encoding=coding, wire_bytes=[len(body), len(outcome.body)])
+        return outcome
+
+    async def _decode(self, coding: Coding, body: bytes) -> Decoded:
+        """Decode on the event loop while the output stays small (~1 ms), else in a thread."""
+        limit = self.settings.request_decode_limit
+        inline = min(limit, PARSE_INLINE_BYTES)
+        try:
+            return decode(coding, body, inline)
+        except CodingError as exc:
+            if exc.reason != "too_large" or inline == limit:
+                raise
+        return await asyncio.to_thread(decode, coding, body, limit)
 
     async def _optimise(self, route: Route, headers: Headers, body: bytes) -> Outcome:
         adapter = adapter_for(route.api)

@@ -5,7 +5,8 @@ those a ``Connection`` header nominates, ``Expect`` (answered locally) and ``x-h
 for local control, then stripped unless configured otherwise). ``Host`` is rewritten in place for
 the upstream and ``Content-Length`` is rewritten in place when the body was edited. Nothing else is
 ever added upstream: only ``Host``, first, when an HTTP/1.0 client sent none (the upstream request is
-always HTTP/1.1, which requires it).
+always HTTP/1.1, which requires it). The optimiser may ask for explicit edits (``edits``: e.g. an
+edited body decoded from gzip and forwarded as identity loses its ``Content-Encoding``).
 
 Response: status, headers and body are relayed verbatim minus hop-by-hop and framing headers
 (the proxy frames the body for its own client connection); the upstream request id is copied to
@@ -14,7 +15,7 @@ Response: status, headers and body are relayed verbatim minus hop-by-hop and fra
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from headroom.wire.events import Headers
 from headroom.wire.grammar import list_elements
@@ -64,17 +65,31 @@ def forward_request_headers(
     host: bytes,
     content_length: int | None,
     strip_internal: bool = True,
+    edits: Mapping[bytes, bytes | None] | None = None,
 ) -> list[tuple[bytes, bytes]]:
     """Headers to send upstream.
 
     ``content_length``: the length of the body as forwarded, written into the client's own
     Content-Length header; when the client sent a chunked body, the forwarded body is chunked
     again and ``Transfer-Encoding: chunked`` keeps its place.
+    ``edits``: lowercased name -> value or None. None removes every line of that header; a value
+    replaces the first line's value in place (name case kept, later lines removed) or is appended
+    when the client sent none. Framing headers and Host cannot be edited (ValueError).
     """
+    edits = edits or {}
+    if not _NEVER_NOMINATED.isdisjoint(edits):
+        raise ValueError(f"framing headers cannot be edited: {sorted(_NEVER_NOMINATED & set(edits))}")
     nominated = connection_nominated(headers) - _NEVER_NOMINATED
     out: list[tuple[bytes, bytes]] = []
+    edited: set[bytes] = set()
     for name, value in headers:
         lname = name.lower()
+        if lname in edits:
+            new = edits[lname]
+            if new is not None and lname not in edited:
+                out.append((name, new))
+            edited.add(lname)
+            continue
         if lname == b"transfer-encoding" and content_length is None:
             out.append((name, value))
             continue
@@ -90,6 +105,7 @@ def forward_request_headers(
             out.append((name, str(content_length).encode("ascii")))  # the body was edited
         else:
             out.append((name, value))
+    out.extend((lname, value) for lname, value in edits.items() if value is not None and lname not in edited)
     if not any(name.lower() == b"host" for name, _ in out):
         out.insert(0, (b"Host", host))
     return out

@@ -5,4 +5,6 @@
   error is a ``headroom.errors.ProtocolError`` carrying the status to answer.
 * ``serialize``: heads and chunks for the wire; ``sse.SSESplitter``: event-stream splitter.
 * ``limits.Limits``: the size limits; ``numbers``: the only two number parsers of this layer.
+* ``coding``: request Content-Encoding (gzip, deflate; zstd where the interpreter has it):
+  capped decoding for inspection, deterministic re-encoding of an edited body.
 """

@@ -1,9 +1,8 @@
 """Request- and block-level policy through the live proxy: bypass header, auth modes (I10),
-compression off, tool policy, per-type floors, request content-encoding."""
+compression off, tool policy, per-type floors. (Request Content-Encoding: test_request_encoding.py.)"""
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -124,13 +123,6 @@ def test_floors_leave_smaller_outputs_untouched(fake: FakeProvider, tmp_path: Pa
     sent = _send(fake, tmp_path / "a", _body(output=output), PAYG_KEY, floor_log=size + 1)
     assert sent.upstream == sent.client and sent.log["blocks"][0]["action"] == "below_floor"
     _compressed(_send(fake, tmp_path / "b", _body(output=output), PAYG_KEY, floor_log=size))
-
-
-def test_compressed_request_bodies_are_forwarded_untouched(fake: FakeProvider, tmp_path: Path) -> None:
-    body = gzip.compress(_body(), mtime=0)
-    sent = _send(fake, tmp_path, body, PAYG_KEY, [(b"Content-Encoding", b"gzip")])
-    assert sent.upstream == body and sent.log["reason"] == "content_encoding"
-    assert [v for k, v in sent.upstream_headers if k == b"Content-Encoding"] == [b"gzip"]
 
 
 def test_count_tokens_is_not_compressed(fake: FakeProvider, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,3 +121,38 @@ def test_repeated_identical_content_length_reaches_the_client_once() -> None:
     assert relay_response_headers(up, framing="length") == [(b"Content-Length", b"5"), (b"X", b"1")]
     for value in (b",5", b" , 5 ,", b"5,,5"):  # empty list elements are allowed (RFC 9110 section 5.6.1)
         assert relay_response_headers(((b"Content-Length", value),), framing="length") == [(b"Content-Length", b"5")]
+
+
+ENCODED = ((b"Host", b"x"), (b"Content-Encoding", b"gzip"), (b"x-a", b"1"), (b"content-encoding", b"identity"),
+           (b"Content-Length", b"9"))
+
+
+def test_edits_remove_every_line_of_a_header() -> None:
+    out = forward_request_headers(ENCODED, host=b"h", content_length=30, edits={b"content-encoding": None})
+    assert out == [(b"Host", b"h"), (b"x-a", b"1"), (b"Content-Length", b"30")]
+
+
+def test_edits_replace_the_first_line_in_place_or_append() -> None:
+    out = forward_request_headers(ENCODED, host=b"h", content_length=9,
+                                  edits={b"content-encoding": b"deflate", b"x-new": b"v"})
+    assert out == [(b"Host", b"h"), (b"Content-Encoding", b"deflate"), (b"x-a", b"1"), (b"Content-Length", b"9"),
+                   (b"x-new", b"v")]
+
+
+@pytest.mark.parametrize("name", [b"host", b"content-length", b"transfer-encoding"])
+def test_framing_headers_cannot_be_edited(name: bytes) -> None:
+    with pytest.raises(ValueError, match="framing"):
+        forward_request_headers(ENCODED, host=b"h", content_length=9, edits={name: None})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(_names, st.sampled_from([b"1", b"x-a", b"close"])), max_size=10),
+       st.dictionaries(st.sampled_from([b"x-a", b"x-b", b"accept", b"x-c"]), st.none() | st.just(b"v"), max_size=3))
+def test_edits_touch_only_the_named_headers(headers: list[tuple[bytes, bytes]],
+                                            edits: dict[bytes, bytes | None]) -> None:
+    plain = forward_request_headers(tuple(headers), host=b"h", content_length=None)
+    edited = forward_request_headers(tuple(headers), host=b"h", content_length=None, edits=edits)
+    assert [(n, v) for n, v in edited if n.lower() not in edits] == [(n, v) for n, v in plain if n.lower() not in edits]
+    for name, value in edits.items():
+        assert [v for n, v in edited if n.lower() == name] == ([] if value is None else [value])
+    assert forward_request_headers(tuple(headers), host=b"h", content_length=None, edits={}) == plain

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import zlib
 from typing import Any
 
 from tests.support.fake import anthropic, gemini, openai
@@ -46,7 +48,26 @@ def provider_kind(req: RecordedRequest) -> str:
     return "openai"
 
 
-def _json_object(body: bytes) -> dict[str, Any] | None:
+def request_body(req: RecordedRequest) -> bytes | None:
+    """The body as the provider reads it: a gzip or deflate (zlib or raw) Content-Encoding is
+    decoded (with the stdlib, independently of headroom); None when it cannot be."""
+    coding = (req.header(b"content-encoding") or b"identity").strip().lower()
+    try:
+        if coding in (b"gzip", b"x-gzip"):
+            return gzip.decompress(req.body)
+        if coding == b"deflate":
+            try:
+                return zlib.decompress(req.body)
+            except zlib.error:
+                return zlib.decompress(req.body, -15)
+    except (OSError, EOFError, zlib.error):
+        return None
+    return req.body if coding == b"identity" else None
+
+
+def _json_object(body: bytes | None) -> dict[str, Any] | None:
+    if body is None:
+        return None
     try:
         value = json.loads(body)
     except ValueError:
@@ -68,30 +89,31 @@ def route(req: RecordedRequest, state: State) -> Payload:
                              state.ids.next("req_"))
     if path not in _POST_ROUTES and gemini_match is None:
         return error_payload(kind, 404, f"fake provider: no route POST {path.decode()}", state.ids.next("req_"))
-    data = _json_object(req.body)
-    if data is None:
+    body = request_body(req)
+    data = _json_object(body)
+    if body is None or data is None:
         return error_payload(kind, 400, "fake provider: body is not a JSON object", state.ids.next("req_"))
     if gemini_match is not None:
-        return _gemini(req, gemini_match, state)
+        return _gemini(req, body, gemini_match, state)
     if path == b"/v1/messages":
         return anthropic.messages(data, state.ids, state.cache)
     if path == b"/v1/messages/count_tokens":
-        return anthropic.count_tokens(len(req.body), state.ids)
+        return anthropic.count_tokens(len(body), state.ids)
     if path == b"/v1/embeddings":
         return openai.embeddings(data, state.ids)
-    prompt = state.cache.prefix(b"openai", req.body)
+    prompt = state.cache.prefix(b"openai", body)
     if path == b"/v1/chat/completions":
         return openai.chat(data, prompt, state.ids)
     return openai.responses(data, prompt, state.ids)
 
 
-def _gemini(req: RecordedRequest, match: re.Match[bytes], state: State) -> Payload:
+def _gemini(req: RecordedRequest, body: bytes, match: re.Match[bytes], state: State) -> Payload:
     model, op = match.group(2).decode(), match.group(3)
     if op == b"countTokens":
-        return gemini.count_tokens(len(req.body))
+        return gemini.count_tokens(len(body))
     stream = op == b"streamGenerateContent"
     sse_framing = b"alt=sse" in req.query.split(b"&")
-    prompt = state.cache.prefix(b"gemini", req.body)
+    prompt = state.cache.prefix(b"gemini", body)
     return gemini.generate(model, stream, sse_framing, prompt, state.ids)
 
 
