@@ -95,6 +95,12 @@ class Exchange:
         assert req.route.provider is not None
         internal = internal_headers(req.head.headers)  # read before they are stripped
         outcome = await self.optimizer.run(req.route, req.head.headers, req.body, internal)
+        if outcome.reason == "content_encoding_too_large":  # a decompression bomb (RELIABILITY 37)
+            limit = self.settings.request_decode_limit
+            self._log(req, 413, 0, outcome)
+            await client.send_error(413, f"the request body decodes to more than {limit} bytes "
+                                    "(request_decode_limit)", provider=req.route.provider, close=not keep)
+            return keep
         tap = UsageRecorder()
         try:
             result = await self._forward(client, req, outcome, keep, tap)

@@ -102,8 +102,9 @@ class Settings:
     ccr_max_bytes: int = opt(512 * MiB, "Size cap of stored originals; least recently used go first.",
                              minimum=MiB)
     request_decode_limit: int = opt(
-        64 * MiB, "Largest decoded size of a gzip/deflate/zstd request body inspected for compression; "
-        "bigger (or undecodable) bodies are forwarded untouched.", minimum=1,
+        64 * MiB, "Largest decoded size of a gzip/deflate/zstd request body on a compressible route; "
+        "a body decoding past it is a decompression bomb and gets 413 (undecodable ones are forwarded "
+        "untouched).", minimum=1,
     )
     edited_encoding: str = opt(
         "same",

@@ -17,7 +17,7 @@ from headroom.wire.coding import zstd_module
 from tests.infra.client import Client
 from tests.livezone.bodies import Captured, Session, captured, headers
 from tests.livezone.checks import check_edit, check_session
-from tests.livezone.proxyrun import Sent, _sent, is_messages, post, proxy, replay, request_logs
+from tests.livezone.proxyrun import Sent, _sent, is_messages, post, proxy, replay, request_logs, wait_logs
 from tests.livezone.samples import log_output
 from tests.support.fake_provider import FakeProvider
 from tests.support.paths import corpus_dir
@@ -141,13 +141,24 @@ def test_undecodable_bodies_pass_through_byte_identical(fake: FakeProvider, tmp_
 
 
 @pytest.mark.parametrize("limit", [1000, 600_000], ids=["inline", "in-thread"])
-def test_bodies_decoding_past_the_cap_pass_through(fake: FakeProvider, tmp_path: Path, limit: int) -> None:
-    plain = _body(log_output(700_000, seed=52))
-    body = gzip.compress(plain)
-    with proxy(fake, str(tmp_path), request_decode_limit=limit) as handle:
-        sent = post(handle, fake, body, [*headers(), (b"Content-Encoding", b"gzip")])
-    _untouched(sent, b"gzip", "content_encoding_too_large")
-    assert sent.response.status == 200
+def test_bodies_decoding_past_the_cap_are_refused_with_413(fake: FakeProvider, tmp_path: Path, limit: int) -> None:
+    """A body that decodes past --request-decode-limit is a decompression bomb (RELIABILITY 37): 413,
+    nothing reaches the upstream, and the connection stays usable."""
+    body = gzip.compress(_body(log_output(700_000, seed=52)))
+    head = b"POST /v1/messages HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    head += b"".join(k + b": " + v + b"\r\n" for k, v in headers())
+    head += b"Content-Encoding: gzip\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n"
+    with proxy(fake, str(tmp_path), request_decode_limit=limit) as handle, Client(handle.port, timeout=30) as client:
+        seen = len(fake.requests)
+        client.send(head + body)
+        refused = client.read_response()
+        client.send(b"GET /livez HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert client.read_response().status == 200
+        logs = wait_logs(handle, 2)
+    assert refused.status == 413 and b"request_decode_limit" in refused.body
+    assert json.loads(refused.body)["type"] == "error"  # Anthropic-shaped
+    assert len(fake.requests) == seen
+    assert logs[0]["status"] == 413 and logs[0]["reason"] == "content_encoding_too_large"
 
 
 def test_big_bodies_are_decoded_and_encoded_off_the_loop_the_same_way(fake: FakeProvider, tmp_path: Path) -> None:
