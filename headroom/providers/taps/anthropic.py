@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from headroom.providers.taps.base import Tap, load
+from headroom.providers.taps.base import Tap, event_type, load
 from headroom.providers.taps.result import error_from
 from headroom.wire.events import Headers
 
@@ -23,7 +23,6 @@ EVENTS = frozenset({"message_start", "content_block_start", "content_block_delta
                     "message_delta", "message_stop", "ping", "error"})
 DELTAS = frozenset({"text_delta", "input_json_delta", "thinking_delta", "signature_delta", "citations_delta"})
 TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
-_TYPE = re.compile(r'"type"\s*:\s*"([^"\\]*)"')
 _DELTA_TYPE = re.compile(r'"delta"\s*:\s*\{\s*"type"\s*:\s*"([^"\\]*)"')
 _BLOCK_TYPE = re.compile(r'"content_block"\s*:\s*\{\s*"type"\s*:\s*"([^"\\]*)"')
 
@@ -42,7 +41,7 @@ class AnthropicTap(Tap):
         return self.tools
 
     def event(self, name: str | None, data: str) -> None:
-        kind = name if name is not None else _first(_TYPE, data)
+        kind = name if name is not None else event_type(data)
         if kind == "content_block_delta":
             delta = _first(_DELTA_TYPE, data)
             if delta is None:

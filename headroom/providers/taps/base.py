@@ -37,6 +37,13 @@ def load(text: str | bytes) -> Any:
         return None
 
 
+def event_type(data: str) -> str:
+    """The ``type`` member of an event's JSON data (for streams that send no ``event:`` field)."""
+    doc = load(data)
+    kind = doc.get("type") if isinstance(doc, dict) else None
+    return kind if isinstance(kind, str) else ""
+
+
 def _media_type(headers: Headers) -> str:
     raw = header_value(headers, b"content-type") or b""
     return raw.split(b";", 1)[0].strip().decode("latin-1").lower()[:NAME_CHARS]

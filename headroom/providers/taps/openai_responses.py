@@ -8,17 +8,17 @@ cached_tokens``, ``status``, ``incomplete_details`` and ``error``). An ``error``
 failure after which the stream ends (it counts as the end, with ``error`` set).
 
 Only the item events, the terminal events and ``error`` are JSON-decoded; the event name comes from the
-``event:`` field (or, without one, from the data's leading ``type``), so deltas cost a set look-up.
+``event:`` field, so deltas cost a set look-up (a stream without ``event:`` fields is decoded event by
+event to read each ``type``).
 ``stop_reason`` is the final status (``completed``, ``failed``, ``cancelled``) or
 ``incomplete:<reason>``.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from headroom.providers.taps.base import Tap, load
+from headroom.providers.taps.base import Tap, event_type, load
 from headroom.providers.taps.result import StreamError, error_from
 from headroom.wire.events import Headers
 
@@ -42,7 +42,6 @@ ITEMS = frozenset({
 TOOL_ITEMS = frozenset({"function_call", "custom_tool_call", "local_shell_call", "shell_call",
                         "apply_patch_call", "computer_call", "mcp_call"})
 MAX_ITEMS = 4096  # output items tracked per response
-_TYPE = re.compile(r'"type"\s*:\s*"([^"\\]*)"')
 
 
 def _event_error(doc: Any) -> StreamError | None:
@@ -64,8 +63,7 @@ class ResponsesTap(Tap):
 
     def event(self, name: str | None, data: str) -> None:
         if name is None:
-            match = _TYPE.search(data)
-            name = match.group(1) if match else ""
+            name = event_type(data)
         if name in ITEM_EVENTS:
             doc = load(data)
             if isinstance(doc, dict):
