@@ -183,3 +183,19 @@ def test_an_unknown_type_is_warned_once_across_two_requests(case: Case, proxy: P
     assert len(warnings) == 1, warnings
     assert warnings[0]["level"] == "warning" and warnings[0]["api"] == case.api
     assert "fake_future" in warnings[0]["type"] or "fakeFuture" in warnings[0]["type"]
+
+
+def test_a_json_answer_over_the_inspection_cap_is_relayed_whole_and_marked_unavailable(proxy: ProxyHandle) -> None:
+    case = _chat(False)
+    via, log = _via_proxy(proxy, case, "huge:5000000")
+    assert via.status == 200 and len(via.body) >= 5_000_000 and via.body.endswith(b"}")
+    assert log["usage_unavailable"] == "JSON body over 4194304 bytes"
+    assert "usage_input" not in log and log["stream_truncated"] is False
+
+
+def test_a_long_event_stream_is_read_to_its_end(proxy: ProxyHandle) -> None:
+    case = _anthropic(True)
+    via, log = _via_proxy(proxy, case, "huge:3000000")
+    assert via.status == 200 and len(via.body) >= 3_000_000
+    assert log["stream_truncated"] is False and log["stop_reason"] == "end_turn"
+    assert log["usage_output"] > 500_000

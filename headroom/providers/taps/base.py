@@ -11,6 +11,8 @@ Results never depend on how the body was cut into chunks (the tests feed every s
   (the relay's own cut still counts).
 * JSON bodies (``application/json``, ``*+json``) are buffered up to ``JSON_LIMIT`` and decoded once at
   the end; a larger one is dropped and noted.
+* A stream is truncated when the relay saw its body cut, or when it ended without the API's terminal
+  event (an empty body, e.g. the answer to HEAD, is not judged).
 * Any other content type, or a ``Content-Encoding`` other than identity (response bodies are never
   decoded on the forwarding path), is not inspected: ``unavailable`` says why once a body byte came.
 """
@@ -143,7 +145,8 @@ class Tap:
                 self._why = "the body ended before its JSON did" if cut else "the body is not valid JSON"
             else:
                 self.document(doc)
-        truncated = cut or (streamed and self.knows_terminal and not self.terminal and not self._reader.oversized)
+        ended_early = streamed and self._bytes > 0 and self.knows_terminal and not self.terminal
+        truncated = cut or (ended_early and not self._reader.oversized)
         inp, total, out, read, created = self.usage.normalised()
         return TapResult(
             api=self.api, streamed=streamed, input=inp, input_total=total, output=out, cache_read=read,

@@ -148,3 +148,9 @@ def test_first_seen_reports_each_type_once_and_stays_bounded() -> None:
     assert seen.new("c", (("event", "z"),)) == []
     assert seen.filled() and not seen.filled()
     assert seen.new("a", (("event", "x"),)) == []
+
+
+def test_an_empty_event_stream_is_not_judged_but_a_cut_one_is() -> None:
+    assert not run("anthropic.messages", b"").truncated
+    assert run("anthropic.messages", b"", cut=True).truncated
+    assert run("anthropic.messages", b": keep-alive\n\n").truncated
