@@ -18,13 +18,13 @@ from headroom.observe.log import Logger, redact_target
 from headroom.optimize import Optimizer, Outcome
 from headroom.providers.headers import forward_request_headers, internal_headers
 from headroom.providers.registry import PROVIDERS, Origin, Provider, Route, route
-from headroom.providers.usage import UsageTap
+from headroom.providers.taps import FirstSeen, Tap, TapResult, open_tap
 from headroom.retrieve import RetrieveEndpoints
 from headroom.sticky_betas import StickyBetas
 from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
 from headroom.transport.pool import UpstreamConn, UpstreamPool
 from headroom.transport.relay import RelayResult, RelayTimeouts, ResponseTap, relay_response
-from headroom.wire.events import RequestHead, ResponseHead, header_value
+from headroom.wire.events import RequestHead, ResponseHead
 from headroom.wire.serialize import LAST_CHUNK, encode_chunk, serialize_request_head
 
 
@@ -41,23 +41,30 @@ COALESCE_BYTES = 64 * 1024
 
 
 class UsageRecorder(ResponseTap):
-    """Reads token usage (cache reads/writes included) from the response as it streams by."""
+    """Observes the response as it streams by (a copy of each chunk; nothing is altered or held back):
+    token usage incl. cache reads/writes, stop reason, errors, truncation, unknown event types."""
 
-    __slots__ = ("usage",)
+    __slots__ = ("api", "provider", "tap")
 
-    def __init__(self) -> None:
-        self.usage: UsageTap | None = None
+    def __init__(self, api: str = "passthrough", provider: str | None = None) -> None:
+        self.api = api
+        self.provider = provider
+        self.tap: Tap | None = None
 
     def head(self, head: ResponseHead) -> None:
-        self.usage = UsageTap(header_value(head.headers, b"content-type") or b"")
+        self.tap = open_tap(self.api, self.provider, head.headers)
 
     def data(self, data: bytes) -> None:
-        if self.usage is not None:
-            self.usage.feed(data)
+        if self.tap is not None:
+            self.tap.feed(data)
 
-    def fields(self) -> dict[str, object]:
-        found = self.usage.finish() if self.usage is not None else None
-        return dict(found.as_fields()) if found is not None else {}
+    def result(self, cut: bool = False) -> TapResult | None:
+        """The tap's result; ``cut``: the relay saw the upstream body end early."""
+        return self.tap.finish(cut) if self.tap is not None else None
+
+    def fields(self, cut: bool = False) -> dict[str, object]:
+        found = self.result(cut)
+        return found.log_fields() if found is not None else {}
 
 
 class Exchange:
@@ -77,6 +84,7 @@ class Exchange:
         self.strip_internal = settings.strip_internal_headers == "enabled"
         self.betas = StickyBetas.from_settings(settings, optimizer.store, optimizer.secret, logger)
         self.draining = False
+        self.unknown_types = FirstSeen()  # unknown stream event/item types already warned about
 
     def route(self, head: RequestHead) -> Route:
         return route(head.method, head.target, head.headers, self.origins)
@@ -101,14 +109,16 @@ class Exchange:
             await client.send_error(413, f"the request body decodes to more than {limit} bytes "
                                     "(request_decode_limit)", provider=req.route.provider, close=not keep)
             return keep
-        tap = UsageRecorder()
+        tap = UsageRecorder(req.route.api, req.route.provider)
         try:
             result = await self._forward(client, req, outcome, keep, tap)
         except UpstreamError as exc:
             self._log(req, exc.status, 0, outcome, error=exc.kind)
             await client.send_error(exc.status, exc.message, provider=req.route.provider, close=not keep)
             return keep
-        self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated, **tap.fields())
+        self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated,
+                  **tap.fields(result.truncated))
+        self._warn_unknown(req, tap.result())
         return result.client_keep_alive
 
     def _upstream_request(
@@ -187,6 +197,16 @@ class Exchange:
             return keep
         self._log(req, 200, 0, None, decision="local")
         return keep
+
+    def _warn_unknown(self, req: Request, found: TapResult | None) -> None:
+        """A structured warning the first time this proxy sees an unknown event/item type of an API."""
+        if found is None or not found.unknown:
+            return
+        for kind, name in self.unknown_types.new(found.api, found.unknown):
+            self.log.log("warning", "unknown_stream_type", provider=req.route.provider, api=found.api,
+                         kind=kind, type=name)
+        if self.unknown_types.filled():
+            self.log.log("warning", "unknown_stream_type_limit", limit=self.unknown_types.limit)
 
     def _log(self, req: Request, status: int, bytes_out: int, outcome: Outcome | None, **fields: object) -> None:
         if not self.log.enabled("info"):

@@ -23,7 +23,10 @@ promises twice what is sent); ``close_mid_chunked`` (half the SSE events, no las
 ``eof_body`` (close-delimited); ``interim_100``, ``early_hints_103``; ``redirect`` (302 + Location);
 ``status:<400-599>`` (provider-shaped error, ``retry-after: 7`` on 429); ``sse_slow:<s>`` (events that far
 apart); ``sse_forever`` (an event every 10 ms until the client leaves); ``close_after``; ``reset`` (RST);
-``huge:<bytes>`` (a lazily generated SSE or JSON body of at least that size). Unknown modes: 400.
+``huge:<bytes>`` (a lazily generated SSE or JSON body of at least that size); ``sse_error`` (the SSE answer
+cut after half its events by the API's mid-stream error event), ``sse_no_end`` (the SSE answer without its
+terminal event), ``sse_unknown`` (events of a type the API does not define, after the first event): the
+HTTP body ends cleanly in all three. Unknown modes: 400.
 """
 
 from __future__ import annotations

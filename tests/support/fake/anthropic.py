@@ -55,7 +55,9 @@ def messages(req: dict[str, Any], ids: Ids, cache: PromptCache) -> Payload:
     headers = _headers(ids, SSE_TYPE if stream else JSON_TYPE)
     if stream:
         headers.append((b"Cache-Control", b"no-cache"))
-    return Payload("anthropic", 200, headers, render, events, stream)
+    error = sse("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    unknown = sse("fake_future_event", {"type": "fake_future_event", "index": 0})
+    return Payload("anthropic", 200, headers, render, events, stream, error_event=error, unknown_event=unknown)
 
 
 def count_tokens(body_len: int, ids: Ids) -> Payload:

@@ -16,7 +16,9 @@ from tests.support.fake.response import SERVER, Wire, head_bytes
 
 PLAIN = frozenset({"normal", "hang", "bad_status_line", "te_and_cl", "bad_cl", "two_cl", "obs_fold", "bare_lf",
                    "nul_header", "close_mid_body", "close_mid_chunked", "http10_eof", "eof_body", "interim_100",
-                   "early_hints_103", "redirect", "sse_forever", "close_after", "reset"})
+                   "early_hints_103", "redirect", "sse_forever", "close_after", "reset",
+                   "sse_error", "sse_no_end", "sse_unknown"})
+STREAM_EDITS = frozenset({"sse_error", "sse_no_end", "sse_unknown"})
 WITH_SECONDS = frozenset({"slow_head", "sse_slow"})
 WITH_NUMBER = frozenset({"status", "huge"})
 HEAD_FAULTS = frozenset({"bad_status_line", "te_and_cl", "bad_cl", "two_cl", "obs_fold", "bare_lf", "nul_header"})
@@ -70,6 +72,23 @@ def forever(payload: Payload) -> Wire:
     assert payload.events is not None
     wire = payload_wire(payload, stream=True, gap=FOREVER_GAP)
     wire.segments = payload.events(itertools.cycle(deltas(TEXT)))
+    return wire
+
+
+def edited_stream(payload: Payload, mode: str) -> Wire:
+    """The SSE answer cut after half its events by the API's error event (sse_error), without its last,
+    terminal event (sse_no_end), or with events of an unknown type after the first one (sse_unknown);
+    the HTTP body itself always ends cleanly."""
+    assert payload.events is not None
+    events = list(payload.events(deltas(TEXT)))
+    if mode == "sse_error":
+        events = [*events[: len(events) // 2], payload.error_event]
+    elif mode == "sse_no_end":
+        events = events[:-1]
+    else:
+        events = [events[0], payload.unknown_event, *events[1:]]
+    wire = payload_wire(payload, stream=True)
+    wire.segments = events
     return wire
 
 

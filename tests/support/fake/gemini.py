@@ -55,9 +55,14 @@ def generate(model: str, stream: bool, sse_framing: bool, prompt: tuple[int, int
             length += len(piece)
         yield sse(None, chunk(held or "", length), b"\r\n\r\n")
 
+    error = sse(None, {"error": {"code": 503, "message": "The model is overloaded.", "status": "UNAVAILABLE"}},
+                b"\r\n\r\n")
+    future = dict(chunk("", None), candidates=[{"content": {"parts": [{"fakeFuturePart": {}}], "role": "model"},
+                                                "index": 0}])
+    extra = {"error_event": error, "unknown_event": sse(None, future, b"\r\n\r\n")}
     if stream and sse_framing:
-        return Payload("gemini", 200, _headers(SSE_TYPE), render, events, True)
-    return Payload("gemini", 200, _headers(JSON_TYPE), render, events, False)
+        return Payload("gemini", 200, _headers(SSE_TYPE), render, events, True, **extra)
+    return Payload("gemini", 200, _headers(JSON_TYPE), render, events, False, **extra)
 
 
 def count_tokens(body_len: int) -> Payload:

@@ -56,7 +56,11 @@ def chat(req: dict[str, Any], prompt: tuple[int, int], ids: Ids) -> Payload:
             yield chunk([], usage=usage(length))
         yield b"data: [DONE]\n\n"
 
-    return Payload("openai", 200, _headers(ids, SSE_TYPE if stream else JSON_TYPE), render, events, stream)
+    error = sse(None, {"error": {"message": "The server had an error while processing your request.",
+                                 "type": "server_error", "param": None, "code": None}})
+    unknown = sse(None, {"id": cid, "object": "chat.completion.fake_future", "created": CREATED, "choices": []})
+    return Payload("openai", 200, _headers(ids, SSE_TYPE if stream else JSON_TYPE), render, events, stream,
+                   error_event=error, unknown_event=unknown)
 
 
 def responses(req: dict[str, Any], prompt: tuple[int, int], ids: Ids) -> Payload:
@@ -107,7 +111,12 @@ def responses(req: dict[str, Any], prompt: tuple[int, int], ids: Ids) -> Payload
         yield event("response.output_item.done", output_index=0, item=item(full))
         yield event("response.completed", response=final(full))
 
-    return Payload("openai", 200, _headers(ids, SSE_TYPE if stream else JSON_TYPE), render, events, stream)
+    error = sse("error", {"type": "error", "code": "server_error", "message": "An error occurred.", "param": None})
+    future = {"id": "ffi_" + resp_id, "type": "fake_future_item", "status": "completed"}
+    unknown = b"".join(sse(kind, {"type": kind, "output_index": 9, "item": future})
+                       for kind in ("response.output_item.added", "response.output_item.done"))
+    return Payload("openai", 200, _headers(ids, SSE_TYPE if stream else JSON_TYPE), render, events, stream,
+                   error_event=error, unknown_event=unknown)
 
 
 def _vector(value: Any) -> list[float]:

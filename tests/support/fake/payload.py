@@ -33,6 +33,8 @@ class Payload:
     render: Render
     events: Events | None = None
     stream: bool = False  # the client asked for a streamed answer
+    error_event: bytes = b""  # a mid-stream error event in this API's shape (mode sse_error)
+    unknown_event: bytes = b""  # event(s) of a type this API does not define (mode sse_unknown)
 
 
 class Ids:

@@ -144,11 +144,14 @@ class FakeProvider(LoopServer):
             return self._error(req, mode.number, f"fake provider: injected status {mode.number}")
         if name == "redirect":
             return faults.redirect()
-        if name in ("sse_forever", "huge"):
+        if name in ("sse_forever", "huge") or name in faults.STREAM_EDITS:
             payload = route(req, self._state)
-            if payload.status != 200 or (name == "sse_forever" and payload.events is None):
-                needed = "a streaming provider route" if name == "sse_forever" else "a provider route"
+            streaming = name != "huge"
+            if payload.status != 200 or (streaming and payload.events is None):
+                needed = "a streaming provider route" if streaming else "a provider route"
                 return self._error(req, 400, f"fake provider: mode {name} needs {needed}")
+            if name in faults.STREAM_EDITS:
+                return faults.edited_stream(payload, name)
             return faults.forever(payload) if name == "sse_forever" else faults.huge(payload, mode.number)
         wire = self._base(req, stream=True if name in ("sse_slow", "close_mid_chunked") else None)
         if name == "sse_slow":
