@@ -17,7 +17,7 @@ from headroom.errors import UpstreamError
 from headroom.observe.log import Logger, redact_target
 from headroom.optimize import Optimizer, Outcome
 from headroom.providers.headers import forward_request_headers, internal_headers
-from headroom.providers.registry import PROVIDERS, Origin, Provider, Route, route
+from headroom.providers.registry import PROVIDERS, Origin, OriginName, Route, configured_origins, route
 from headroom.providers.usage import UsageTap
 from headroom.retrieve import RetrieveEndpoints
 from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
@@ -69,9 +69,9 @@ class Exchange:
         self.log = logger
         self.optimizer = optimizer
         self.retrieve = retrieve
-        self.origins: dict[Provider, Origin] = {
-            p: Origin.parse(getattr(settings, f"{p}_upstream")) for p in PROVIDERS
-        }
+        self.origins: dict[OriginName, Origin] = configured_origins(
+            {name: getattr(settings, f"{name}_upstream") for name in (*PROVIDERS, "chatgpt")}
+        )
         self.timeouts = RelayTimeouts(head=settings.upstream_head_timeout, idle=settings.upstream_idle_timeout)
         self.strip_internal = settings.strip_internal_headers == "enabled"
         self.draining = False
@@ -106,8 +106,8 @@ class Exchange:
     def _upstream_request(self, req: Request, body: bytes) -> tuple[Origin, list[bytes]]:
         """The origin and the bytes to write: small requests as one buffer (one send), large ones
         as head + body so the body is never copied again."""
-        assert req.route.provider is not None
-        origin = self.origins[req.route.provider]
+        assert req.route.upstream is not None
+        origin = self.origins[req.route.upstream]
         headers = forward_request_headers(
             req.head.headers,
             host=origin.host_header,
