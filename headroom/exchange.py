@@ -18,11 +18,13 @@ from headroom.observe.log import Logger, redact_target
 from headroom.optimize import Optimizer, Outcome
 from headroom.providers.headers import forward_request_headers, internal_headers
 from headroom.providers.registry import PROVIDERS, Origin, OriginName, Route, configured_origins, route
+from headroom.providers.upgrade import REFUSE_STATUS, decide, wants_websocket
 from headroom.providers.usage import UsageTap
 from headroom.retrieve import RetrieveEndpoints
 from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
 from headroom.transport.pool import UpstreamConn, UpstreamPool
 from headroom.transport.relay import RelayResult, RelayTimeouts, ResponseTap, relay_response
+from headroom.transport.websocket import WebSocketRelay
 from headroom.wire.events import RequestHead, ResponseHead, header_value
 from headroom.wire.serialize import LAST_CHUNK, encode_chunk, serialize_request_head
 
@@ -74,6 +76,8 @@ class Exchange:
         )
         self.timeouts = RelayTimeouts(head=settings.upstream_head_timeout, idle=settings.upstream_idle_timeout)
         self.strip_internal = settings.strip_internal_headers == "enabled"
+        self.websocket = WebSocketRelay(pool, self.timeouts, strip_internal=self.strip_internal)
+        self.websocket_enabled = settings.websocket == "enabled"
         self.draining = False
 
     def route(self, head: RequestHead) -> Route:
@@ -91,6 +95,8 @@ class Exchange:
         if req.route.kind == "local":
             return await self._local(client, req, keep)
         assert req.route.provider is not None
+        if wants_websocket(req.head):
+            return await self._websocket(client, req)
         internal = internal_headers(req.head.headers)  # read before they are stripped
         outcome = await self.optimizer.run(req.route, req.head.headers, req.body, internal)
         tap = UsageRecorder()
@@ -158,6 +164,27 @@ class Exchange:
                 self.pool.release(conn, True)
             elif conn is not None:
                 conn.abort()
+
+    async def _websocket(self, client: ClientConn, req: Request) -> bool:
+        """A WebSocket handshake: refused, or relayed and tunnelled (headroom.providers.upgrade).
+        The client connection is never kept after it."""
+        verdict, reason = decide(req.route, enabled=self.websocket_enabled)
+        if verdict == "refuse":
+            self._log(req, REFUSE_STATUS, 0, None, decision="websocket_refused")
+            await client.send_error(REFUSE_STATUS, reason, provider=req.route.provider, close=True)
+            return False
+        assert req.route.upstream is not None
+        try:
+            result = await self.websocket.relay(client, req.head, self.origins[req.route.upstream], req.route.target)
+        except UpstreamError as exc:
+            self._log(req, exc.status, 0, None, decision="websocket", error=exc.kind)
+            await client.send_error(exc.status, exc.message, provider=req.route.provider, close=True)
+            return False
+        fields: dict[str, object] = {"decision": "websocket", "truncated": result.truncated}
+        if result.tunnel is not None:
+            fields.update(bytes_up=result.tunnel.bytes_up, tunnel_end=result.tunnel.end)
+        self._log(req, result.status, result.bytes_out, None, **fields)
+        return False
 
     async def _local(self, client: ClientConn, req: Request, keep: bool) -> bool:
         name = req.route.local
