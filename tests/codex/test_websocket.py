@@ -268,3 +268,16 @@ def test_tunnels_never_reuse_or_pool_connections(backend: FakeCodexBackend, prox
     tunnel_log(proxy)
     assert backend.requests[0].conn_id != backend.requests[1].conn_id
     assert proxy.server.pool.idle_count() == 1
+
+
+def test_drain_ends_open_tunnels_after_its_grace(backend: FakeCodexBackend, proxy: ProxyHandle) -> None:
+    async def drain() -> None:
+        proxy.server.begin_drain()
+        await proxy.server.wait_drained(0.3)
+
+    with WsClient(proxy.port) as ws:
+        assert ws.open("/v1/responses", KEY)[0] == 101
+        echo(ws, TEXT, b"still open")
+        proxy.call(drain())
+        assert ws.at_eof()
+    wait_until(lambda: backend.events != [], what="upstream side closed")
