@@ -17,13 +17,15 @@ from headroom.errors import UpstreamError
 from headroom.observe.log import Logger, redact_target
 from headroom.optimize import Optimizer, Outcome
 from headroom.providers.headers import forward_request_headers, internal_headers
-from headroom.providers.registry import PROVIDERS, Origin, Provider, Route, route
+from headroom.providers.registry import PROVIDERS, Origin, OriginName, Route, configured_origins, route
 from headroom.providers.taps import FirstSeen, Tap, TapResult, open_tap
+from headroom.providers.upgrade import REFUSE_STATUS, decide, wants_websocket
 from headroom.retrieve import RetrieveEndpoints
 from headroom.sticky_betas import StickyBetas
 from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
 from headroom.transport.pool import UpstreamConn, UpstreamPool
 from headroom.transport.relay import RelayResult, RelayTimeouts, ResponseTap, relay_response
+from headroom.transport.websocket import WebSocketRelay
 from headroom.wire.events import RequestHead, ResponseHead
 from headroom.wire.serialize import LAST_CHUNK, encode_chunk, serialize_request_head
 
@@ -77,12 +79,14 @@ class Exchange:
         self.log = logger
         self.optimizer = optimizer
         self.retrieve = retrieve
-        self.origins: dict[Provider, Origin] = {
-            p: Origin.parse(getattr(settings, f"{p}_upstream")) for p in PROVIDERS
-        }
+        self.origins: dict[OriginName, Origin] = configured_origins(
+            {name: getattr(settings, f"{name}_upstream") for name in (*PROVIDERS, "chatgpt")}
+        )
         self.timeouts = RelayTimeouts(head=settings.upstream_head_timeout, idle=settings.upstream_idle_timeout)
         self.strip_internal = settings.strip_internal_headers == "enabled"
         self.betas = StickyBetas.from_settings(settings, optimizer.store, optimizer.secret, logger)
+        self.websocket = WebSocketRelay(pool, self.timeouts, strip_internal=self.strip_internal)
+        self.websocket_enabled = settings.websocket == "enabled"
         self.draining = False
         self.unknown_types = FirstSeen()  # unknown stream event/item types already warned about
 
@@ -101,6 +105,8 @@ class Exchange:
         if req.route.kind == "local":
             return await self._local(client, req, keep)
         assert req.route.provider is not None
+        if wants_websocket(req.head):
+            return await self._websocket(client, req)
         internal = internal_headers(req.head.headers)  # read before they are stripped
         outcome = await self.optimizer.run(req.route, req.head.headers, req.body, internal)
         if outcome.reason == "content_encoding_too_large":  # a decompression bomb (RELIABILITY 37)
@@ -126,8 +132,8 @@ class Exchange:
     ) -> tuple[Origin, list[bytes]]:
         """The origin and the bytes to write: small requests as one buffer (one send), large ones
         as head + body so the body is never copied again."""
-        assert req.route.provider is not None
-        origin = self.origins[req.route.provider]
+        assert req.route.upstream is not None
+        origin = self.origins[req.route.upstream]
         headers = forward_request_headers(
             req.head.headers,
             host=origin.host_header,
@@ -181,6 +187,27 @@ class Exchange:
                 self.pool.release(conn, True)
             elif conn is not None:
                 conn.abort()
+
+    async def _websocket(self, client: ClientConn, req: Request) -> bool:
+        """A WebSocket handshake: refused, or relayed and tunnelled (headroom.providers.upgrade).
+        The client connection is never kept after it."""
+        verdict, reason = decide(req.route, enabled=self.websocket_enabled)
+        if verdict == "refuse":
+            self._log(req, REFUSE_STATUS, 0, None, decision="websocket_refused")
+            await client.send_error(REFUSE_STATUS, reason, provider=req.route.provider, close=True)
+            return False
+        assert req.route.upstream is not None
+        try:
+            result = await self.websocket.relay(client, req.head, self.origins[req.route.upstream], req.route.target)
+        except UpstreamError as exc:
+            self._log(req, exc.status, 0, None, decision="websocket", error=exc.kind)
+            await client.send_error(exc.status, exc.message, provider=req.route.provider, close=True)
+            return False
+        fields: dict[str, object] = {"decision": "websocket", "truncated": result.truncated}
+        if result.tunnel is not None:
+            fields.update(bytes_up=result.tunnel.bytes_up, tunnel_end=result.tunnel.end)
+        self._log(req, result.status, result.bytes_out, None, **fields)
+        return False
 
     async def _local(self, client: ClientConn, req: Request, keep: bool) -> bool:
         name = req.route.local

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from headroom.providers.chatgpt import is_chatgpt_login
 from headroom.wire.events import Headers, header_value, header_values
 
 AuthMode = Literal["payg", "oauth", "subscription"]
@@ -22,11 +23,14 @@ _SUBSCRIPTION_BETA = re.compile(rb"(^|,)\s*oauth-[0-9]{4}-[0-9]{2}-[0-9]{2}\s*(,
 
 
 def classify_auth(headers: Headers) -> AuthMode:
-    """API keys are pay-as-you-go; OAuth tokens and Claude/ChatGPT subscription logins are not."""
+    """API keys are pay-as-you-go; OAuth tokens and Claude/ChatGPT subscription logins are not.
+
+    ChatGPT login (a ChatGPT-Account-Id header or a bearer JWT naming a ChatGPT account, the same
+    test that routes the request to the ChatGPT upstream) is ``subscription``."""
     beta = b",".join(header_values(headers, b"anthropic-beta"))  # a list header: repeated lines combine
     if _SUBSCRIPTION_BETA.search(beta.lower()):
         return "subscription"
-    if header_value(headers, b"chatgpt-account-id") is not None:
+    if is_chatgpt_login(headers):
         return "subscription"
     auth = header_value(headers, b"authorization")
     if header_value(headers, b"x-api-key") is not None or header_value(headers, b"x-goog-api-key") is not None:

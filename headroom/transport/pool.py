@@ -76,6 +76,10 @@ class UpstreamPool:
                 conn.reused = True
                 return conn
             conn.close()
+        return await self.open(origin)
+
+    async def open(self, origin: Origin) -> UpstreamConn:
+        """A new connection, never an idle one (for a WebSocket tunnel, which will own it)."""
         try:
             async with asyncio.timeout(self._connect_timeout):
                 reader, writer = await open_upstream(origin, self._tls, self._proxy(origin))

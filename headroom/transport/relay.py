@@ -54,7 +54,7 @@ async def _read(conn: UpstreamConn, timeout: float) -> bytes:
 async def read_response_head(
     conn: UpstreamConn, parser: ResponseParser, timeout: float
 ) -> tuple[ResponseHead, list[Event]]:
-    """The final (non-1xx) response head and any events parsed after it."""
+    """The final (non-1xx) response head, or a 101 if the parser allows one, and the events after it."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
@@ -71,7 +71,7 @@ async def read_response_head(
         except ProtocolError as exc:
             raise UpstreamError(502, "bad_response", f"invalid response from upstream: {exc.reason}") from exc
         for i, ev in enumerate(events):
-            if isinstance(ev, ResponseHead) and not ev.informational:
+            if isinstance(ev, ResponseHead) and (not ev.informational or ev.status == 101):
                 return ev, events[i + 1 :]
         if not data:
             raise UpstreamError(502, "upstream_closed", "upstream closed the connection before responding")
@@ -99,6 +99,27 @@ async def relay_response(
 ) -> RelayResult:
     parser = ResponseParser(method)
     head, events = await read_response_head(conn, parser, timeouts.head)
+    return await relay_answer(
+        conn, client, parser, head, events, method=method, client_http10=client_http10,
+        client_keep_alive=client_keep_alive, timeouts=timeouts, extra_headers=extra_headers, tap=tap,
+    )
+
+
+async def relay_answer(
+    conn: UpstreamConn,
+    client: ClientConn,
+    parser: ResponseParser,
+    head: ResponseHead,
+    events: list[Event],
+    *,
+    method: bytes,
+    client_http10: bool,
+    client_keep_alive: bool,
+    timeouts: RelayTimeouts,
+    extra_headers: Callable[[ResponseHead], list[tuple[bytes, bytes]]],
+    tap: ResponseTap | None = None,
+) -> RelayResult:
+    """Relay a response whose head was already read (``events``: what the parser gave after it)."""
     framing = client_framing(head, method, client_http10)
     keep = client_keep_alive and framing != "eof" and not client.closing
     headers = relay_response_headers(head.headers, framing=framing)

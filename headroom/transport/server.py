@@ -18,6 +18,7 @@ from headroom.exchange import Exchange, Request
 from headroom.observe.log import Logger, redact_target
 from headroom.optimize import Optimizer
 from headroom.providers.registry import reject
+from headroom.providers.upgrade import wants_websocket
 from headroom.retrieve import RetrieveEndpoints
 from headroom.store.secret import load_or_create_secret
 from headroom.store.sqlite import SQLiteStore
@@ -205,6 +206,9 @@ class Server:
                 await client.send_error(503, str(exc), provider=route.provider, close=True, extra=[RETRY_AFTER])
                 return False
             req = Request(head, route, body, head.body_kind == "chunked")
+            if route.kind == "provider" and wants_websocket(head):
+                # the connection may switch protocols: what follows the handshake is not HTTP
+                client.pending[:0] = conn.parser.detach()
             try:
                 return await self.exchange.handle(client, req)
             except ClientGoneError as exc:

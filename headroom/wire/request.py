@@ -87,6 +87,16 @@ class RequestParser(IncrementalParser):
             events.extend(self.feed_eof())
         return events
 
+    def detach(self) -> bytes:
+        """The connection switches protocols after the current request: return the bytes buffered
+        behind it and stop (every later call raises)."""
+        if self._state != _DONE:
+            raise RuntimeError("detach() before the current request ended")
+        rest = bytes(self._buf)
+        self._buf.clear()
+        self._failed(ProtocolError(400, "the connection switched protocols"))
+        return rest
+
     def _step(self, src: bytes | bytearray, out: list[Event]) -> int:
         pos = 0
         if self._state == _HEAD:

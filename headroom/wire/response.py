@@ -1,8 +1,9 @@
 """Sans-IO HTTP/1.1 response parser for the upstream side.
 
 One parser per request (the request method decides whether a body can follow). Informational
-heads (100, 102, 103) are returned as ResponseHead events and parsing goes on with the next head;
-101 is refused because headroom never asks for an upgrade. Any invalid framing raises
+heads (100, 102, 103) are returned as ResponseHead events and parsing goes on with the next head.
+101 is refused unless the parser was made for a relayed upgrade (``upgrade=True``): then the 101
+head is the last event, and whatever follows it belongs to the new protocol (``detach()``). Any invalid framing raises
 ProtocolError(502): nothing of such a response may reach the client. Bytes after the end of the
 response are kept (``buffered``): a connection that has any must not be reused.
 """
@@ -24,8 +25,11 @@ _STATUS = 502
 
 
 class ResponseParser(IncrementalParser):
-    def __init__(self, request_method: bytes, limits: Limits = Limits()) -> None:  # noqa: B008 - frozen
+    def __init__(
+        self, request_method: bytes, limits: Limits = Limits(), *, upgrade: bool = False  # noqa: B008 - frozen
+    ) -> None:
         self._method = request_method
+        self._upgrade = upgrade
         self._limits = limits
         super().__init__()
         self._state = _HEAD
@@ -47,6 +51,12 @@ class ResponseParser(IncrementalParser):
     @property
     def complete(self) -> bool:
         return self._state == _DONE
+
+    def detach(self) -> bytes:
+        """The bytes held after the end of the response (after a 101: the new protocol's first)."""
+        rest = bytes(self._buf)
+        self._buf.clear()
+        return rest
 
     def feed(self, data: bytes) -> list[Event]:
         if self._error is not None:
@@ -100,13 +110,15 @@ class ResponseParser(IncrementalParser):
         if version not in ((1, 0), (1, 1)):
             raise ProtocolError(_STATUS, "unsupported HTTP version in response")
         status = parse_decimal(match.group(3)) or 0
-        if status < 100 or status == 101:
+        if status < 100 or (status == 101 and not self._upgrade):
             raise ProtocolError(_STATUS, f"unexpected response status {status}")
         headers = parse_fields(bytes(src[line_end + 2 : end - 2]), _STATUS)
         head = response_head(status, match.group(4) or b"", version, headers, self._method)
         self._heads += 1
         out.append(head)
-        if not head.informational:
+        if status == 101:
+            self._state = _DONE  # the protocol switched: nothing after this head is HTTP
+        elif not head.informational:
             self._begin_body(head, out)
         return end
 
