@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8787
 
-.PHONY: setup run test lint typecheck unit pyz bench bench-overhead bench-compression bench-livezone clean
+.PHONY: setup run test lint typecheck unit pyz bench bench-overhead bench-compression bench-livezone bench-taps clean
 
 setup: $(VENV)/.installed
 
@@ -40,7 +40,10 @@ bench-compression: setup
 bench-livezone: setup
 	$(BIN)/python benchmarks/livezone.py
 
-bench: bench-overhead bench-compression bench-livezone
+bench-taps: setup
+	$(BIN)/python benchmarks/taps.py
+
+bench: bench-overhead bench-compression bench-livezone bench-taps
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .hypothesis
