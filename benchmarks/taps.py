@@ -2,8 +2,8 @@
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/taps.py            # corpus streams + synthetic streams
-    /work/venv/bin/python benchmarks/taps.py --quick    # fewer rounds
+    python benchmarks/taps.py            # corpus streams + synthetic streams
+    python benchmarks/taps.py --quick    # fewer rounds
 
 Each row feeds one recorded or generated body to a fresh tap in relay-sized chunks (``--chunk``
 bytes, 64 KiB by default, the relay's read size) and finishes it, many times over; it prints the
