@@ -31,11 +31,14 @@ def _from_recording(item: Captured, api: str, provider: str | None) -> dict[str,
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("pieces", [None, 1, 7], ids=["as-recorded", "byte-by-byte", "7-byte-pieces-in-utf8"])
 @pytest.mark.parametrize("session", _sessions())
-def test_every_answer_of_a_session_has_its_usage_in_the_log(session: str, tmp_path: Path) -> None:
+def test_every_answer_of_a_session_has_its_usage_in_the_log(session: str, pieces: int | None, tmp_path: Path) -> None:
+    """The upstream writes each answer as recorded, one byte per write, or in 7-byte pieces cut inside
+    UTF-8 characters: the client gets the same bytes and the log the same fields every time."""
     directory = corpus_dir() / session
     captured = _load(directory)
-    fake = FakeProvider(replay=directory)
+    fake = FakeProvider(replay=directory, chunk_size=pieces, split_utf8=pieces == 7)
     with fake.running(), proxy_to(fake, tmp_path) as proxy, Client(proxy.port) as client:
         for item in captured:
             client.send(item.wire)
