@@ -19,6 +19,7 @@ from headroom.providers.registry import Route
 from tests.livezone import engine, provider_strategies
 from tests.livezone.checks import check_session
 from tests.livezone.locators import LOCATORS
+from tests.livezone.samples import log_output
 
 _ids = itertools.count()
 ROUTES = {
@@ -68,3 +69,18 @@ def _values(tree: object, paths: dict[tuple[str | int, ...], tuple[str, str]]) -
             node = node[step]  # type: ignore[index]
         assert isinstance(node, str)
         yield node
+
+
+def test_codex_frame_is_kept_verbatim_and_only_the_payload_compressed(opt: Optimizer) -> None:
+    frame = ("Chunk ID: 0a1b2c\nWall time: 0.2 seconds\nProcess exited with code 1\n"
+             "Original token count: 9000\nOutput:\n")
+    original = frame + log_output(30_000, seed=77)
+    body = json.dumps({"model": "gpt-5", "input": [
+        {"type": "message", "role": "user", "content": [{"type": "input_text", "text": "why does it fail?"}]},
+        {"type": "function_call", "call_id": "c1", "name": "exec_command", "arguments": "{\"cmd\":\"make\"}"},
+        {"type": "function_call_output", "call_id": "c1", "output": original}]}).encode()
+    route, name, value = ROUTES["openai.responses"]
+    out = engine.run(opt, body, [(name, value), (b"session-id", b"frame-test")], route)
+    sent = json.loads(out.body)["input"][2]["output"]
+    assert out.decision == "compressed" and len(sent) < len(original) // 2
+    assert sent.startswith(frame) and not sent[len(frame):].startswith(frame)
