@@ -22,7 +22,7 @@ from headroom.providers.taps import FirstSeen, Tap, TapResult, open_tap
 from headroom.providers.upgrade import REFUSE_STATUS, decide, wants_websocket
 from headroom.retrieve import RetrieveEndpoints
 from headroom.sticky_betas import StickyBetas
-from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
+from headroom.transport.client import ClientConn, DisconnectWatch, gone_if_client_left
 from headroom.transport.pool import UpstreamConn, UpstreamPool
 from headroom.transport.relay import RelayResult, RelayTimeouts, ResponseTap, relay_response
 from headroom.transport.websocket import WebSocketRelay
@@ -175,12 +175,7 @@ class Exchange:
             reusable = result.upstream_reusable
             return result
         except asyncio.CancelledError:
-            if client.gone:
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()
-                raise ClientGoneError("client disconnected") from None
-            raise
+            gone_if_client_left(client)
         finally:
             await watch.stop()
             if conn is not None and reusable:

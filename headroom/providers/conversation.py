@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from headroom.jsonspan import JsonSpanError, Node, decode_string, has_lone_surrogate_escape
+from headroom.jsonspan import JsonSpanError, Node, Schema, decode_string, has_lone_surrogate_escape, scan
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +68,23 @@ def check_body(body: bytes, root: Node) -> None:
         raise JsonSpanError("the body holds a lone surrogate escape")
     if root.kind != "object":
         raise JsonSpanError("body is not a JSON object")
+
+
+def scan_history(body: bytes, schema: Schema, member: str) -> tuple[Node, tuple[Node, ...], list[str | None]]:
+    """Scan a body whose conversation is the array ``member`` of the root object: (root, its items,
+    each item's ``role``). Raises JsonSpanError when there is no such array."""
+    root = scan(body, schema)
+    check_body(body, root)
+    node = root.get(member)
+    if node is None or node.kind != "array":
+        raise JsonSpanError(f"no {member} array")
+    entries = items(node)
+    return root, entries, [text(body, e.get("role")) if e.kind == "object" else None for e in entries]
+
+
+def after_last(roles: list[str | None], role: str) -> int:
+    """Index of the first item after the last one with ``role`` (0 when there is none)."""
+    return max((i for i, r in enumerate(roles) if r == role), default=-1) + 1
 
 
 def json_arguments(raw: str | None) -> Any:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from headroom.jsonspan import DuplicateKeyError, JsonSpanError, Node, Schema, decode_value, scan
-from headroom.providers.conversation import Output, View, check_body, items, member, text
+from headroom.jsonspan import DuplicateKeyError, Node, Schema, decode_value
+from headroom.providers.conversation import Output, View, after_last, items, member, scan_history, text
 
 _ANY: dict[str, Schema | None] = {}
 _ANY["*"] = _ANY  # walk every container inside a function response
@@ -88,14 +88,8 @@ def _first_user_text(body: bytes, contents: tuple[Node, ...]) -> str:
 
 
 def view(body: bytes) -> View:
-    root = scan(body, SCHEMA)
-    check_body(body, root)
-    node = root.get("contents")
-    if node is None or node.kind != "array":
-        raise JsonSpanError("no contents array")
-    contents = items(node)
-    roles = [text(body, c.get("role")) if c.kind == "object" else None for c in contents]
-    live_start = max((i for i, r in enumerate(roles) if r == "model"), default=-1) + 1
+    _, contents, roles = scan_history(body, SCHEMA, "contents")
+    live_start = after_last(roles, "model")
     calls = _Calls()
     outputs: list[Output] = []
     for i, content in enumerate(contents):

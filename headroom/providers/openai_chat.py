@@ -12,8 +12,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from headroom.jsonspan import JsonSpanError, Node, Schema, scan
-from headroom.providers.conversation import Output, View, check_body, items, json_arguments, text, text_parts
+from headroom.jsonspan import Node, Schema
+from headroom.providers.conversation import (
+    Output,
+    View,
+    after_last,
+    items,
+    json_arguments,
+    scan_history,
+    text,
+    text_parts,
+)
 
 SCHEMA: Schema = {
     "messages": {
@@ -53,14 +62,8 @@ def _first_user_text(body: bytes, messages: tuple[Node, ...], roles: list[str | 
 
 
 def view(body: bytes) -> View:
-    root = scan(body, SCHEMA)
-    check_body(body, root)
-    node = root.get("messages")
-    if node is None or node.kind != "array":
-        raise JsonSpanError("no messages array")
-    messages = items(node)
-    roles = [text(body, m.get("role")) if m.kind == "object" else None for m in messages]
-    live_start = max((i for i, r in enumerate(roles) if r == "assistant"), default=-1) + 1
+    root, messages, roles = scan_history(body, SCHEMA, "messages")
+    live_start = after_last(roles, "assistant")
     calls: dict[str, tuple[str, str | None]] = {}
     outputs: list[Output] = []
     for i, msg in enumerate(messages):

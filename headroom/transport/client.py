@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from typing import NoReturn
 
 from headroom.providers.errors import error_body
 from headroom.wire.serialize import serialize_response_head
@@ -26,6 +27,18 @@ def reason_phrase(status: int) -> bytes:
 
 class ClientGoneError(Exception):
     """The client closed its connection (or stopped reading past the send deadline)."""
+
+
+def gone_if_client_left(client: ClientConn) -> NoReturn:
+    """Call from ``except asyncio.CancelledError``: a cancellation caused by the client leaving (its
+    DisconnectWatch cancels the exchange) is taken back and becomes ClientGoneError; any other
+    cancellation propagates."""
+    if client.gone:
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        raise ClientGoneError("client disconnected") from None
+    raise  # noqa: PLE0704 - re-raises the CancelledError being handled by the caller
 
 
 class ClientConn:

@@ -21,7 +21,7 @@ from headroom.errors import UpstreamError
 from headroom.providers.headers import forward_request_headers, relay_response_headers
 from headroom.providers.registry import Origin
 from headroom.providers.upgrade import upstream_accepted
-from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch
+from headroom.transport.client import ClientConn, DisconnectWatch, gone_if_client_left
 from headroom.transport.pool import UpstreamConn, UpstreamPool
 from headroom.transport.relay import RelayTimeouts, read_response_head, relay_answer
 from headroom.transport.tunnel import TunnelResult, run_tunnel
@@ -80,12 +80,7 @@ class WebSocketRelay:
             clean = result.end == "closed"
             return UpgradeResult(101, result.bytes_down, tunnel=result)
         except asyncio.CancelledError:
-            if client.gone:
-                task = asyncio.current_task()
-                if task is not None:
-                    task.uncancel()
-                raise ClientGoneError("client disconnected") from None
-            raise
+            gone_if_client_left(client)
         finally:
             await watch.stop()
             if conn is not None and clean:
