@@ -86,6 +86,10 @@ class Outcome:
 class Optimizer:
     def __init__(self, settings: Settings, store: SQLiteStore | None, secret: bytes) -> None:
         self.settings = settings
+        # requests that may hold a big decoded body at once: ~2x request_decode_limit each, within
+        # the in-flight body budget
+        slots = settings.max_inflight_body_bytes // (2 * settings.request_decode_limit)
+        self.big_decodes = asyncio.Semaphore(max(1, slots))
         self.store = store
         self.secret = secret
         self.plan_settings = plan_settings(settings)
@@ -136,12 +140,29 @@ class Optimizer:
     async def _optimise_encoded(self, route: Route, headers: Headers, body: bytes, coding: Coding) -> Outcome:
         """A body with a Content-Encoding: decoded (capped), optimised, and forwarded as the client
         sent it unless edited; an edited body is encoded again with the client's coding, or sent
-        as identity without the Content-Encoding header (``edited_encoding``)."""
-        try:
-            decoded = await self._decode(coding, body)
-        except CodingError as exc:
-            return Outcome(body, "passthrough", f"content_encoding_{exc.reason}",
-                           {"content_encoding": coding, "error": str(exc)[:200]})
+        as identity without the Content-Encoding header (``edited_encoding``).
+
+        Small bodies that decode small are handled on the event loop (about a millisecond). Any
+        other is decoded in a thread under ``big_decodes``: at most that many requests hold a
+        decoded body (up to ``request_decode_limit``, briefly twice that) at once, so a flood of
+        tiny bombs cannot pin more than the in-flight body budget."""
+        limit = self.settings.request_decode_limit
+        inline = min(limit, PARSE_INLINE_BYTES)
+        if len(body) <= PARSE_INLINE_BYTES:
+            try:
+                return await self._encoded(route, headers, body, coding, decode(coding, body, inline))
+            except CodingError as exc:
+                if exc.reason != "too_large" or inline == limit:
+                    return _coding_passthrough(body, coding, exc)
+        async with self.big_decodes:
+            try:
+                decoded = await asyncio.to_thread(decode, coding, body, limit)
+            except CodingError as exc:
+                return _coding_passthrough(body, coding, exc)
+            return await self._encoded(route, headers, body, coding, decoded)
+
+    async def _encoded(self, route: Route, headers: Headers, body: bytes, coding: Coding,
+                       decoded: Decoded) -> Outcome:
         outcome = await self._optimise(route, headers, decoded.body)
         if outcome.decision != "compressed":
             outcome.body = body  # never re-encoded: the client's bytes, byte-identical
@@ -153,17 +174,6 @@ class Optimizer:
             outcome.body = encode(decoded.form, outcome.body)
         outcome.fields.update(content_encoding=coding, wire_bytes=[len(body), len(outcome.body)])
         return outcome
-
-    async def _decode(self, coding: Coding, body: bytes) -> Decoded:
-        """Decode on the event loop while the output stays small (~1 ms), else in a thread."""
-        limit = self.settings.request_decode_limit
-        inline = min(limit, PARSE_INLINE_BYTES)
-        try:
-            return decode(coding, body, inline)
-        except CodingError as exc:
-            if exc.reason != "too_large" or inline == limit:
-                raise
-        return await asyncio.to_thread(decode, coding, body, limit)
 
     async def _optimise(self, route: Route, headers: Headers, body: bytes) -> Outcome:
         adapter = adapter_for(route.api)
@@ -254,6 +264,11 @@ class Optimizer:
             blocks=[_brief(d) for d in plan.decisions if d.action not in ("excluded_hot_zone", "replayed")],
         )
         return out
+
+
+def _coding_passthrough(body: bytes, coding: Coding, exc: CodingError) -> Outcome:
+    return Outcome(body, "passthrough", f"content_encoding_{exc.reason}",
+                   {"content_encoding": coding, "error": str(exc)[:200]})
 
 
 def _brief(d: Decision) -> dict[str, object]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -131,3 +132,51 @@ def test_the_encoded_path_forwards_what_the_identity_path_forwards(form: str, se
         assert decoder(encoded.body) == identity.body
     else:
         assert encoded.body == sent
+
+
+def test_a_big_encoded_body_that_decodes_small_is_still_decoded_in_a_thread(tmp_path: Path,
+                                                                            threaded: list[str]) -> None:
+    """Empty stored deflate blocks: 1 MB on the wire, 2 bytes decoded; inflating it all would take
+    the event loop ~1 ms per MB, so the input size alone sends it to a thread."""
+    empty_block = b"\x00\x00\x00\xff\xff"  # a non-final stored block of length 0
+    body = empty_block * 200_000 + b"\x03\x00"  # then an empty final fixed-Huffman block
+    assert zlib.decompress(body, -15) == b""
+    with engine.optimizer(str(tmp_path)) as opt:
+        out = engine.run(opt, body, [*headers(), (b"Content-Encoding", b"deflate")])
+    assert out.decision == "passthrough" and out.body == body  # b"" is not JSON: fail open
+    assert threaded.count("decode") == 1
+
+
+def test_big_decodes_never_run_more_at_once_than_the_budget_allows(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """max_inflight_body_bytes // (2 * request_decode_limit) requests may hold a big decoded body at
+    once (here 1); the others wait their turn instead of piling decoded copies up."""
+    active: list[int] = [0]
+    peak: list[int] = [0]
+    real = headroom.optimize.decode
+
+    def counting(coding: Any, body: bytes, limit: int) -> Any:
+        if limit < 2 * 1024 * 1024:  # an inline attempt (512 KiB cap) on the event loop
+            return real(coding, body, limit)
+        active[0] += 1
+        peak[0] = max(peak[0], active[0])
+        try:
+            time.sleep(0.05)  # widen the window in which an unbounded version would overlap
+            return real(coding, body, limit)
+        finally:
+            active[0] -= 1
+
+    monkeypatch.setattr(headroom.optimize, "decode", counting)
+    bodies = [gzip.compress(_body(log_output(700_000, seed=70 + i), sid=f"s{i}")) for i in range(4)]
+
+    async def all_at_once(opt: headroom.optimize.Optimizer) -> list[Any]:
+        from headroom.providers.headers import internal_headers
+        heads = tuple(GZIP)
+        return await asyncio.gather(*(opt.run(engine.MESSAGES, heads, b, internal_headers(heads)) for b in bodies))
+
+    with engine.optimizer(str(tmp_path), request_decode_limit=2 * 1024 * 1024,
+                          max_inflight_body_bytes=4 * 1024 * 1024) as opt:
+        assert opt.big_decodes._value == 1
+        outs = asyncio.run(all_at_once(opt))
+    assert [o.decision for o in outs] == ["compressed"] * 4
+    assert peak[0] == 1  # the full decodes (in threads) never overlap
