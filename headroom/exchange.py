@@ -40,6 +40,7 @@ class Request:
 
 
 COALESCE_BYTES = 64 * 1024
+FINISH_INLINE_BYTES = 512 * 1024  # JSON answers bigger than this are decoded for usage in a thread
 
 
 class UsageRecorder(ResponseTap):
@@ -59,6 +60,11 @@ class UsageRecorder(ResponseTap):
     def data(self, data: bytes) -> None:
         if self.tap is not None:
             self.tap.feed(data)
+
+    @property
+    def heavy(self) -> bool:
+        """Finishing would decode a JSON body big enough to stall the event loop (~3 ms per MB)."""
+        return self.tap is not None and self.tap.pending_json > FINISH_INLINE_BYTES
 
     def result(self, cut: bool = False) -> TapResult | None:
         """The tap's result; ``cut``: the relay saw the upstream body end early."""
@@ -122,6 +128,8 @@ class Exchange:
             self._log(req, exc.status, 0, outcome, error=exc.kind)
             await client.send_error(exc.status, exc.message, provider=req.route.provider, close=not keep)
             return keep
+        if tap.heavy:  # the answer was already relayed; only its accounting waits for the thread
+            await asyncio.to_thread(tap.result, result.truncated)
         self._log(req, result.status, result.bytes_out, outcome, truncated=result.truncated,
                   **tap.fields(result.truncated))
         self._warn_unknown(req, tap.result())

@@ -199,3 +199,34 @@ def test_a_long_event_stream_is_read_to_its_end(proxy: ProxyHandle) -> None:
     assert via.status == 200 and len(via.body) >= 3_000_000
     assert log["stream_truncated"] is False and log["stop_reason"] == "end_turn"
     assert log["usage_output"] > 500_000
+
+
+def test_a_big_json_answer_is_decoded_for_usage_off_the_event_loop(proxy: ProxyHandle,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Between 512 KB and the 4 MiB cap, the tap's one JSON decode runs in a worker thread (json.loads
+    of a few MB would stall every other connection for milliseconds); the fields are the same."""
+    import threading
+
+    from headroom.providers.taps import base
+
+    threads: list[str] = []
+    real = base.load
+
+    def recording(data: bytes) -> Any:
+        threads.append(threading.current_thread().name)
+        return real(data)
+
+    monkeypatch.setattr(base, "load", recording)
+    case = _chat(False)
+    via, log = _via_proxy(proxy, case, "huge:2000000")
+    _, small_log = _via_proxy(proxy, case)
+    assert via.status == 200 and len(via.body) >= 2_000_000
+    assert log["usage_input_total"] == _expected(case, via.body)["usage_input_total"]
+    assert "usage_unavailable" not in log and small_log["usage_output"] >= 0
+
+    async def loop_thread() -> str:
+        return threading.current_thread().name
+
+    on_loop = proxy.call(loop_thread())
+    assert threads[1] == on_loop  # a small answer: decoded inline
+    assert threads[0] != on_loop  # the 2 MB one: in a worker thread

@@ -126,6 +126,11 @@ class Tap:
 
     # ------------------------------------------------------------------ the end
 
+    @property
+    def pending_json(self) -> int:
+        """Bytes of a JSON body that ``finish`` will decode (a caller may run a big one off-loop)."""
+        return len(self._json) if self.mode == "json" and self._result is None else 0
+
     def finish(self, cut: bool = False) -> TapResult:
         """The result, once the body ended; ``cut``: the relay saw the upstream body end early."""
         if self._result is None:
