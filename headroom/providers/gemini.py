@@ -1,7 +1,10 @@
 """Gemini generateContent / streamGenerateContent (v1 and v1beta): tool outputs, newest turn. Pure.
 
 The newest turn is every content after the last ``role:"model"`` content. Tool outputs are the
-string values inside a ``functionResponse.response`` object (at any depth), each paired with the
+string members of a ``functionResponse.response`` object and of its object members (two levels:
+``{"output": "…"}``, ``{"result": {"stdout": "…"}}``; arrays and deeper values are structured data,
+skipped at C speed and never walked: a big structured response costs no Python work per value,
+however long the history), each paired with the
 ``functionCall`` it answers (by ``id`` when both carry one, else by name in order). Clients mix
 camelCase and snake_case member names; the google-genai SDK writes ``", "`` / ``": "`` separators:
 every span comes from the bytes. ``thoughtSignature``, ``thought`` parts, ``functionCall`` and the
@@ -13,13 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from headroom.jsonspan import DuplicateKeyError, Node, Schema, decode_value
+from headroom.jsonspan import DuplicateKeyError, Node, Schema, decode_value, scan
 from headroom.providers.conversation import Output, View, after_last, items, member, scan_history, text
 
-_ANY: dict[str, Schema | None] = {}
-_ANY["*"] = _ANY  # walk every container inside a function response
 _CALL: Schema = {"name": None, "id": None, "args": None}
-_RESPONSE: Schema = {"name": None, "id": None, "response": _ANY}
+_RESPONSE: Schema = {"name": None, "id": None, "response": {"*": None}}
+_MEMBERS: Schema = {"*": None}
 SCHEMA: Schema = {
     "contents": {
         "*": {
@@ -38,20 +40,29 @@ SCHEMA: Schema = {
 }
 
 
-def _strings(node: Node, path: str) -> Iterator[tuple[str, Node]]:
-    """Every string value inside ``node`` with its path (objects by key, arrays by index); an object
-    with a repeated member name is refused (we never edit what readers may resolve differently)."""
-    stack: list[tuple[str, Node]] = [(path, node)]
-    while stack:
-        where, cur = stack.pop()
-        if cur.kind == "string":
-            yield where, cur
-        elif cur.kind == "object" and cur.members is not None:
-            if len({key for key, _ in cur.members}) != len(cur.members):
-                raise DuplicateKeyError(f"{where}: a member name occurs twice")  # which one would count?
-            stack.extend((f"{where}.{key}", child) for key, child in reversed(cur.members))
-        elif cur.kind == "array" and cur.items is not None:
-            stack.extend((f"{where}[{i}]", child) for i, child in reversed(list(enumerate(cur.items))))
+def _members(body: bytes, node: Node, where: str) -> list[tuple[str, Node]]:
+    """The members of an object node (walked, or scanned now from its own bytes), spans in ``body``;
+    a repeated member name is refused (we never edit what readers may resolve differently)."""
+    if node.members is None:
+        start = node.span[0]
+        sub = scan(body[start : node.span[1]], _MEMBERS)
+        assert sub.members is not None
+        found = [(key, Node(child.kind, (child.span[0] + start, child.span[1] + start))) for key, child in sub.members]
+    else:
+        found = list(node.members)
+    if len({key for key, _ in found}) != len(found):
+        raise DuplicateKeyError(f"{where}: a member name occurs twice")  # which one would a reader take?
+    return found
+
+
+def _strings(body: bytes, response: Node, path: str) -> Iterator[tuple[str, Node]]:
+    """String members of ``response`` and of its object members, in document order, with paths."""
+    for key, child in _members(body, response, path):
+        if child.kind == "string":
+            yield f"{path}.{key}", child
+        elif child.kind == "object":
+            inner = f"{path}.{key}"
+            yield from ((f"{inner}.{k}", c) for k, c in _members(body, child, inner) if c.kind == "string")
 
 
 class _Calls:
@@ -109,7 +120,7 @@ def view(body: bytes) -> View:
             if payload is None or payload.kind != "object":
                 continue
             key = "functionResponse" if part.get("functionResponse") is not None else "function_response"
-            for where, value in _strings(payload, f"contents[{i}].parts[{j}].{key}.response"):
+            for where, value in _strings(body, payload, f"contents[{i}].parts[{j}].{key}.response"):
                 outputs.append(Output(where, value.span, text(body, value) or "", name, hint, live))
     fields = {"contents": len(contents), "live_start": live_start}
     return View(tuple(outputs), None, _first_user_text(body, contents), fields)

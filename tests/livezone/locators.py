@@ -83,15 +83,13 @@ def openai_responses(tree: Any, live_only: bool) -> dict[Path, Key]:
     return out
 
 
-def _strings(value: Any, path: Path) -> Iterator[Path]:
-    if isinstance(value, str):
-        yield path
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _strings(v, (*path, k))
-    elif isinstance(value, list):
-        for k, v in enumerate(value):
-            yield from _strings(v, (*path, k))
+def _response_strings(response: dict[str, Any], base: Path) -> Iterator[Path]:
+    """String members of a Gemini function response and of its object members (two levels)."""
+    for key, value in response.items():
+        if isinstance(value, str):
+            yield (*base, key)
+        elif isinstance(value, dict):
+            yield from ((*base, key, k) for k, v in value.items() if isinstance(v, str))
 
 
 def gemini(tree: Any, live_only: bool) -> dict[Path, Key]:
@@ -108,7 +106,7 @@ def gemini(tree: Any, live_only: bool) -> dict[Path, Key]:
                 resp = part.get(name) if isinstance(part, dict) else None
                 if isinstance(resp, dict) and isinstance(resp.get("response"), dict):
                     base: Path = ("contents", i, "parts", j, name, "response")
-                    for path in _strings(resp["response"], base):
+                    for path in _response_strings(resp["response"], base):
                         out[path] = (f"{i}.{j}:{resp.get('name', '')}", repr(path[len(base):]))
     return out
 

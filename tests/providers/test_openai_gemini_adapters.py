@@ -133,8 +133,9 @@ def gemini_body(sep: tuple[str, str] = (",", ":")) -> bytes:
                 {"function_call": {"name": "run", "args": {"command": "git log"}}},
                 {"functionCall": {"id": "f2", "name": "read", "args": {"path": "a.json"}}}]},
             {"role": "user", "parts": [
-                {"functionResponse": {"id": "f2", "name": "read",
-                                      "response": {"content": {"lines": ["x", "y"], "n": 2}, "ok": True}}},
+                {"functionResponse": {"id": "f2", "name": "read", "response": {
+                    "content": {"text": "x", "lines": ["not", "walked"], "deeper": {"a": "too deep"}, "n": 2},
+                    "ok": True, "rows": [{"id": "structured"}], "summary": "y"}}},
                 {"function_response": {"name": "run", "response": {"output": "commit 1", "stderr": ""}}},
                 {"text": "my own words"}]},
         ],
@@ -144,13 +145,13 @@ def gemini_body(sep: tuple[str, str] = (",", ":")) -> bytes:
 
 
 @pytest.mark.parametrize("sep", [(",", ":"), (", ", ": ")])
-def test_gemini_function_responses_any_depth_and_separators(sep: tuple[str, str]) -> None:
+def test_gemini_function_responses_two_levels_and_separators(sep: tuple[str, str]) -> None:
     body = gemini_body(sep)
     view = gemini.view(body)
     assert _brief(view) == [
         ("contents[2].parts[0].functionResponse.response.output", "run", "old", False),
-        ("contents[4].parts[0].functionResponse.response.content.lines[0]", "read", "x", True),
-        ("contents[4].parts[0].functionResponse.response.content.lines[1]", "read", "y", True),
+        ("contents[4].parts[0].functionResponse.response.content.text", "read", "x", True),
+        ("contents[4].parts[0].functionResponse.response.summary", "read", "y", True),
         ("contents[4].parts[1].function_response.response.output", "run", "commit 1", True),
         ("contents[4].parts[1].function_response.response.stderr", "run", "", True),
     ]
@@ -170,6 +171,7 @@ def test_gemini_function_responses_any_depth_and_separators(sep: tuple[str, str]
     (gemini.view, b'{"contents":"x"}'),
     (gemini.view, b'{"contents":[{"parts":[{"functionResponse":{"response":{"a":"\\udc00"}}}]}]}'),
     (gemini.view, b'{"contents":[{"parts":[{"functionResponse":{"response":{"o":{"a":"x","a":"y"}}}}]}]}'),
+    (gemini.view, b'{"contents":[{"parts":[{"functionResponse":{"response":{"a":"x","a":{}}}}]}]}'),
 ])
 def test_bodies_we_refuse_to_edit(adapter: Any, body: bytes) -> None:
     with pytest.raises(JsonSpanError):
@@ -187,3 +189,16 @@ def test_chat_legacy_function_messages() -> None:
         {"role": "assistant", "content": None, "function_call": {"name": "ls", "arguments": "{}"}},
         {"role": "function", "name": "ls", "content": "a\nb"}]}).encode()
     assert _brief(openai_chat.view(body)) == [("messages[1].content", "ls", "a\nb", True)]
+
+
+def test_gemini_structured_responses_are_not_walked() -> None:
+    """A response holding 300k structured values (past the scanner's node cap if walked) still parses,
+    and only its string members are outputs: structured data costs no Python work per value."""
+    rows = [{"id": i, "tags": ["a", "b"]} for i in range(300_000)]
+    body = json.dumps({"contents": [
+        {"role": "user", "parts": [{"text": "q"}]},
+        {"role": "model", "parts": [{"functionCall": {"name": "db", "args": {}}}]},
+        {"role": "user", "parts": [{"functionResponse": {"name": "db", "response": {"rows": rows, "note": "n"}}}]},
+    ]}).encode()
+    view = gemini.view(body)
+    assert [(o.label, o.text) for o in view.outputs] == [("contents[2].parts[0].functionResponse.response.note", "n")]
