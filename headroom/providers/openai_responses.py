@@ -50,17 +50,23 @@ def is_model_item(kind: str | None, role: str | None) -> bool:
     return kind == "reasoning" or (kind.endswith("_call") and not kind.endswith("_call_output"))
 
 
-def _call_of(body: bytes, item: Node, kind: str) -> tuple[str, Any]:
-    """(tool name, hint input) of one call item, decoded only for live pairing."""
+def _call_of(body: bytes, item: Node, kind: str) -> tuple[str, str | Node | None]:
+    """(tool name, its raw input: the arguments text or the action node) of one call item."""
     if kind == "function_call":
         return text(body, item.get("name")) or "", text(body, item.get("arguments"))
     if kind == "custom_tool_call":
-        return text(body, item.get("name")) or "", None
+        return text(body, item.get("name")) or "", None  # a custom tool's input is never a hint
     if kind == "local_shell_call":
         action = item.get("action")
-        value = decode_value(body, action) if action is not None and action.kind == "object" else None
-        return "local_shell", value if isinstance(value, dict) else None
+        return "local_shell", action if action is not None and action.kind == "object" else None
     return kind.removesuffix("_call"), None
+
+
+def _hint(body: bytes, raw: str | Node | None) -> Any:
+    """A call's input decoded as a compression hint (only ever for live outputs)."""
+    if isinstance(raw, str):
+        return json_arguments(raw)
+    return decode_value(body, raw) if raw is not None else None
 
 
 def _first_user_text(body: bytes, entries: tuple[Node, ...]) -> str:
@@ -88,7 +94,7 @@ def view(body: bytes) -> View:
     roles = [text(body, e.get("role")) if e.kind == "object" else None for e in entries]
     live_start = max((i for i, (k, r) in enumerate(zip(kinds, roles, strict=True)) if is_model_item(k, r)),
                      default=-1) + 1
-    calls: dict[str, tuple[str, Any]] = {}
+    calls: dict[str, tuple[str, str | Node | None]] = {}
     outputs: list[Output] = []
     for i, (item, kind) in enumerate(zip(entries, kinds, strict=True)):
         if kind is None or item.kind != "object":
@@ -101,7 +107,7 @@ def view(body: bytes) -> View:
             live = i >= live_start
             # local_shell_call_output names its call by ``id``; the others by ``call_id``
             name, raw = next((calls[cid] for cid in ids if cid in calls), ("", None))
-            hint = (json_arguments(raw) if isinstance(raw, str) else raw) if live else None
+            hint = _hint(body, raw) if live else None
             for part, node in text_parts(body, item.get("output"), _OUTPUT_TEXT_TYPES):
                 label = f"input[{i}].output" + (f"[{part}].text" if part is not None else "")
                 outputs.append(Output(label, node.span, text(body, node) or "", name, hint, live))
