@@ -2,14 +2,15 @@
 
 Run from the repository root::
 
-    /work/venv/bin/python benchmarks/jsonspan_scan.py            # corpus + 1 MB + 10 MB
-    /work/venv/bin/python benchmarks/jsonspan_scan.py --quick    # fewer rounds
+    python benchmarks/jsonspan_scan.py            # corpus + 1 MB + 10 MB
+    python benchmarks/jsonspan_scan.py --quick    # fewer rounds
 
-For each body it prints the median wall time of ``json.loads(body)`` and of ``scan(body, schema)``
-with the provider schema an adapter would use (timed alternately, round by round, so machine noise
-hits both alike), their ratio, and for the grown bodies also the cost of UTF-8 validation (a plain
-``body.decode("utf-8")`` and the chunked check ``scan`` uses), a walk-everything scan, and ``splice``
-of the newest tool result.
+For each body it prints the median wall time of ``json.loads(body)``, of ``scan(body, schema)`` with
+the provider schema an adapter would use, and of the adapter itself (``headroom.providers.adapters``:
+scan, live zone, call pairing, decoding every tool output), timed alternately round by round so
+machine noise hits all alike, with their ratios to ``json.loads``; for the grown bodies also the
+cost of UTF-8 validation (a plain ``body.decode("utf-8")`` and the chunked check ``scan`` uses), a
+walk-everything scan, and ``splice`` of the newest tool result.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from headroom.jsonspan import WALK_ALL, encode_string, find, scan, splice
 from headroom.jsonspan.scanner import check_utf8
+from headroom.providers.adapters import ADAPTERS
 from tests.jsonspan.schemas import ANTHROPIC, schema_for
 from tests.jsonspan.synth import claude_code_body
 from tests.support.paths import shared_dir
@@ -53,12 +55,23 @@ def row(label: str, size: int, loads_ms: float, scan_ms: float, extra: str = "")
     print(f"{label:<50} {size / 1e3:>9.1f} {loads_ms:>9.3f} {scan_ms:>9.3f} {scan_ms / loads_ms:>6.2f}  {extra}")
 
 
+API_OF = {"chat_completions": "openai.chat", "v1_responses": "openai.responses", "generateContent": "gemini.generate",
+          "streamGenerateContent": "gemini.stream", "v1_messages.": "anthropic.messages"}
+
+
 def corpus_row(path: Path, rounds: int) -> None:
+    """json.loads vs the schema scan vs the whole adapter (scan + live zone + pairing + decoding)."""
     body = path.read_bytes()
     schema = schema_for(path.name)
-    loads_ms, scan_ms = medians([lambda: json.loads(body), lambda: scan(body, schema)], rounds)
+    api = next((a for key, a in API_OF.items() if key in path.name), None)
+    adapter = ADAPTERS.get(api or "")
+    fns: list[Callable[[], object]] = [lambda: json.loads(body), lambda: scan(body, schema)]
+    if adapter is not None:
+        fns.append(lambda: adapter(body))
+    found = medians(fns, rounds)
     label = f"{path.parent.name}/{path.name.removesuffix('.body.bin')}".replace("_models_gemini-2.5-flash", "")
-    row(label, len(body), loads_ms, scan_ms)
+    extra = f"{found[2]:>9.3f} {found[2] / found[0]:>6.2f}" if adapter is not None else ""
+    row(label, len(body), found[0], found[1], extra)
 
 
 def grown_row(corpus: Path, size: int, rounds: int) -> None:
@@ -93,7 +106,7 @@ def main() -> None:
     corpus = shared / "corpus"
     rounds = 7 if args.quick else args.rounds
     print(f"python {sys.version.split()[0]}, median of {rounds} rounds; times in ms")
-    print(f"{'body':<50} {'KB':>9} {'loads':>9} {'scan':>9} {'ratio':>6}")
+    print(f"{'body':<50} {'KB':>9} {'loads':>9} {'scan':>9} {'ratio':>6}  {'adapter':>9} {'ratio':>6}")
     for path in sorted(corpus.glob("*/*.body.bin")):
         if not path.name.endswith(".response.body.bin") and path.stat().st_size > 0:
             corpus_row(path, rounds)
