@@ -106,3 +106,14 @@ def test_trap_is_forwarded_untouched(running: tuple[FakeProvider, ProxyHandle], 
     sent = _send(running, api, body)
     assert sent.upstream == body
     assert sent.log["decision"] == "passthrough" and str(sent.log["reason"]).startswith("error:"), sent.log
+
+
+@pytest.mark.parametrize("target", [b"/v1/responses/compact", b"/v1/conversations/conv_1/items"])
+def test_compact_and_conversations_bodies_are_never_edited(running: tuple[FakeProvider, ProxyHandle],
+                                                           target: bytes) -> None:
+    fake, handle = running
+    body = _responses()  # the same compressible function_call_output
+    sent = post(handle, fake, body, [(b"Content-Type", b"application/json"), (b"authorization", b"Bearer sk-t")],
+                target=target)
+    assert sent.upstream == body
+    assert sent.log["decision"] == "passthrough" and sent.log["reason"] == "route"
