@@ -31,23 +31,32 @@ _WORDISH = re.compile(r"[\w.+-]")
 
 
 def json_tokens(text: str) -> list[str] | None:
-    """The JSON tokens of ``text`` in order (a truncation-marker line is one opaque token), or None
-    where something else than JSON whitespace lies between them."""
+    """The JSON tokens of ``text`` in order (a truncation-marker line that is not JSON is one opaque
+    token), or None where something else than JSON whitespace lies between them."""
     out: list[str] = []
     for line in text.split("\n"):
-        if _MARKER_LINE_RE.fullmatch(line):
-            out.append(line.strip(_JSON_SPACE))
+        tokens = _line_tokens(line)
+        if tokens is None and _MARKER_LINE_RE.fullmatch(line):
+            tokens = [line.strip(_JSON_SPACE)]  # a client's truncation notice between JSON lines
+        if tokens is None:
+            return None
+        out.extend(tokens)
+    return out
+
+
+def _line_tokens(line: str) -> list[str] | None:
+    """The JSON tokens of one line (a marker inside a string is just part of that string)."""
+    out: list[str] = []
+    pos = 0
+    while pos < len(line):
+        if line[pos] in _JSON_SPACE:
+            pos += 1
             continue
-        pos = 0
-        while pos < len(line):
-            if line[pos] in _JSON_SPACE:
-                pos += 1
-                continue
-            match = _TOKEN_RE.match(line, pos)
-            if match is None:
-                return None
-            out.append(match.group(0))
-            pos = match.end()
+        match = _TOKEN_RE.match(line, pos)
+        if match is None:
+            return None
+        out.append(match.group(0))
+        pos = match.end()
     return out
 
 
