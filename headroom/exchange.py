@@ -22,9 +22,10 @@ from headroom.providers.taps import FirstSeen, Tap, TapResult, open_tap
 from headroom.providers.upgrade import REFUSE_STATUS, decide, wants_websocket
 from headroom.retrieve import RetrieveEndpoints
 from headroom.sticky_betas import StickyBetas
-from headroom.transport.client import ClientConn, DisconnectWatch, gone_if_client_left
+from headroom.transport.client import ClientConn, ClientGoneError, DisconnectWatch, gone_if_client_left
 from headroom.transport.pool import UpstreamConn, UpstreamPool
 from headroom.transport.relay import RelayResult, RelayTimeouts, ResponseTap, relay_response
+from headroom.transport.tunnel import TunnelResult
 from headroom.transport.websocket import WebSocketRelay
 from headroom.wire.events import RequestHead, ResponseHead
 from headroom.wire.serialize import LAST_CHUNK, encode_chunk, serialize_request_head
@@ -195,17 +196,26 @@ class Exchange:
         """A WebSocket handshake: refused, or relayed and tunnelled (headroom.providers.upgrade).
         The client connection is never kept after it."""
         verdict, reason = decide(req.route, enabled=self.websocket_enabled)
+        if self.draining:  # a tunnel opened now would only be cut at the drain deadline
+            verdict, reason = "refuse", "headroom is shutting down; retry the WebSocket on another instance"
         if verdict == "refuse":
             self._log(req, REFUSE_STATUS, 0, None, decision="websocket_refused")
             await client.send_error(REFUSE_STATUS, reason, provider=req.route.provider, close=True)
             return False
         assert req.route.upstream is not None
+        tunnel = TunnelResult()
         try:
-            result = await self.websocket.relay(client, req.head, self.origins[req.route.upstream], req.route.target)
+            result = await self.websocket.relay(client, req.head, self.origins[req.route.upstream], req.route.target,
+                                                tunnel)
         except UpstreamError as exc:
             self._log(req, exc.status, 0, None, decision="websocket", error=exc.kind)
             await client.send_error(exc.status, exc.message, provider=req.route.provider, close=True)
             return False
+        except (asyncio.CancelledError, ClientGoneError):
+            if tunnel.end == "cancelled":  # a drain ran out with the tunnel open: still one log line
+                self._log(req, 101, tunnel.bytes_down, None, decision="websocket", bytes_up=tunnel.bytes_up,
+                          tunnel_end="cancelled")
+            raise
         fields: dict[str, object] = {"decision": "websocket", "truncated": result.truncated}
         if result.tunnel is not None:
             fields.update(bytes_up=result.tunnel.bytes_up, tunnel_end=result.tunnel.end)

@@ -107,8 +107,11 @@ class DisconnectWatch:
     # still noticed well within the ~100 ms that matters for releasing the upstream.
     START_AFTER = 0.02
 
-    def __init__(self, client: ClientConn) -> None:
+    def __init__(self, client: ClientConn, *, eof_is_departure: bool = True) -> None:
+        """``eof_is_departure=False``: a clean EOF is a half-close (the WebSocket handshake wait:
+        the tunnel passes it on); only a reset cancels."""
         self.client = client
+        self.eof_is_departure = eof_is_departure
         task = asyncio.current_task()
         assert task is not None
         self._target = task
@@ -124,7 +127,9 @@ class DisconnectWatch:
             try:
                 data = await self.client.reader.read(READ_SIZE)
             except OSError:  # a reset is a departure too (and must not end this task with an exception)
-                data = b""
+                data = None
+            if data == b"" and not self.eof_is_departure:
+                return  # the reader stays at EOF: whoever reads next sees it
             if not data:
                 self.client.gone = True
                 self._target.cancel()

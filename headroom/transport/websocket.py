@@ -51,10 +51,12 @@ class WebSocketRelay:
         )
         return serialize_request_head(head.method, origin.prefix.encode("ascii") + target, headers)
 
-    async def relay(self, client: ClientConn, head: RequestHead, origin: Origin, target: bytes) -> UpgradeResult:
-        """Forward the handshake to ``origin`` and serve what it answers (see the module text)."""
+    async def relay(self, client: ClientConn, head: RequestHead, origin: Origin, target: bytes,
+                    tunnel: TunnelResult | None = None) -> UpgradeResult:
+        """Forward the handshake to ``origin`` and serve what it answers (see the module text).
+        ``tunnel``: where the tunnel's counts go, readable even if this task is cancelled."""
         payload = self.handshake(head, origin, target)
-        watch = DisconnectWatch(client)
+        watch = DisconnectWatch(client, eof_is_departure=False)  # a half-close is passed on by the tunnel
         conn: UpstreamConn | None = None
         clean = False
         try:
@@ -76,7 +78,7 @@ class WebSocketRelay:
             if not upstream_accepted(answer.headers):
                 raise UpstreamError(502, "bad_response", "upstream switched to a protocol other than WebSocket")
             await watch.stop()  # from here on the tunnel alone reads from the client
-            result = await self._tunnel(client, conn, answer, parser.detach())
+            result = await self._tunnel(client, conn, answer, parser.detach(), tunnel or TunnelResult())
             clean = result.end == "closed"
             return UpgradeResult(101, result.bytes_down, tunnel=result)
         except asyncio.CancelledError:
@@ -88,7 +90,8 @@ class WebSocketRelay:
             elif conn is not None:
                 conn.abort()
 
-    async def _tunnel(self, client: ClientConn, conn: UpstreamConn, answer: ResponseHead, early: bytes) -> TunnelResult:
+    async def _tunnel(self, client: ClientConn, conn: UpstreamConn, answer: ResponseHead, early: bytes,
+                      into: TunnelResult) -> TunnelResult:
         headers = relay_response_headers(answer.headers, framing="none", upgrade=True)
         client.answering = True
         await client.send(serialize_response_head(101, answer.reason or b"Switching Protocols", headers))
@@ -96,7 +99,7 @@ class WebSocketRelay:
         client.pending.clear()
         result = await run_tunnel(
             (client.reader, client.writer), (conn.reader, conn.writer),
-            first_up=ahead, first_down=early, idle=self.timeouts.idle,
+            first_up=ahead, first_down=early, idle=self.timeouts.idle, result=into,
         )
         if result.end != "closed":
             client.writer.transport.abort()

@@ -118,6 +118,23 @@ def test_half_close_travels_both_ways(backend: FakeCodexBackend, proxy: ProxyHan
     assert backend.events == ["eof"]
 
 
+def test_a_half_close_while_the_handshake_is_pending_is_passed_on(backend: FakeCodexBackend,
+                                                                  proxy: ProxyHandle) -> None:
+    """The client sends its handshake and a frame, then shuts its sending side before the 101: a
+    half-close, not a departure; the tunnel still opens and passes the EOF on after the frame."""
+    with WsClient(proxy.port) as ws:
+        ws.sock.sendall(ws.handshake_bytes("/v1/responses", [*KEY, ("x-fake-ws", "slow")])
+                        + encode_frame(TEXT, b"early", mask=os.urandom(4)))
+        ws.sock.shutdown(socket.SHUT_WR)
+        status, _, rest = ws.read_head()
+        assert status == 101
+        ws.pending.extend(ws.parser.feed(rest))
+        assert ws.recv().payload == b"early"
+        assert ws.recv().payload == b"eof-seen"
+        assert ws.at_eof()
+    assert backend.events == ["eof"]
+
+
 def test_a_client_that_leaves_closes_the_upstream(backend: FakeCodexBackend, proxy: ProxyHandle) -> None:
     ws = WsClient(proxy.port)
     assert ws.open("/v1/responses", KEY)[0] == 101
@@ -142,6 +159,24 @@ def test_tunnel_over_tls_upstream(tmp_path: Path) -> None:
                 assert ws.recv().opcode == CLOSE and ws.at_eof()
             assert tunnel_log(proxy)["tunnel_end"] == "closed"
     assert backend.errors == [] and backend.events == ["close"]
+
+
+def test_a_client_fin_closes_a_tls_upstream_at_once(tmp_path: Path) -> None:
+    """TLS has no half-close: the client's EOF closes the upstream connection (close_notify) instead
+    of leaving the tunnel open until the idle timeout (here 60 s, far past the wait)."""
+    ca = make_ca()
+    backend = FakeCodexBackend(ssl=server_context(ca))
+    with backend.running():
+        settings = make_settings(backend.url, str(tmp_path), ca_bundle=write_ca_pem(ca, tmp_path / "ca.pem"),
+                                 upstream_idle_timeout=60)
+        with running_proxy(settings) as proxy:
+            ws = WsClient(proxy.port)
+            assert ws.open("/v1/responses", KEY)[0] == 101
+            echo(ws, TEXT, b"bye")
+            ws.sock.close()
+            wait_until(lambda: backend.events != [], what="the TLS upstream sees the end", timeout=10.0)
+            assert tunnel_log(proxy)["tunnel_end"] == "closed"
+    assert backend.events[0] in ("eof", "reset")
 
 
 def test_idle_tunnel_is_closed(backend: FakeCodexBackend, tmp_path: Path) -> None:
@@ -281,3 +316,35 @@ def test_drain_ends_open_tunnels_after_its_grace(backend: FakeCodexBackend, prox
         proxy.call(drain())
         assert ws.at_eof()
     wait_until(lambda: backend.events != [], what="upstream side closed")
+
+
+def test_a_tunnel_cut_by_the_drain_still_logs_its_line(backend: FakeCodexBackend, proxy: ProxyHandle) -> None:
+    async def drain() -> None:
+        proxy.server.begin_drain()
+        await proxy.server.wait_drained(0.3)
+
+    with WsClient(proxy.port) as ws:
+        assert ws.open("/v1/responses", KEY)[0] == 101
+        echo(ws, TEXT, b"12345")
+        proxy.call(drain())
+        assert ws.at_eof()
+    line = tunnel_log(proxy)
+    assert line["tunnel_end"] == "cancelled" and line["status"] == 101
+    assert (line["bytes_up"], line["bytes_out"]) == (2 + 4 + 5, 2 + 5)  # a masked frame up, its echo down
+
+
+def test_a_handshake_during_the_drain_is_refused(backend: FakeCodexBackend, proxy: ProxyHandle) -> None:
+    async def begin() -> None:
+        proxy.server.begin_drain()
+
+    with WsClient(proxy.port) as ws:
+        head = ws.handshake_bytes("/v1/responses", KEY)
+        ws.sock.sendall(head[:20])  # the connection is in flight when the drain begins
+        wait_until(lambda: len(proxy.server._conns) == 1, what="the connection accepted")
+        proxy.call(begin())
+        ws.sock.sendall(head[20:])
+        data = b""
+        while chunk := ws.sock.recv(4096):  # the refusal closes the connection
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 426 ") and b"shutting down" in data
+    assert backend.requests == []

@@ -95,6 +95,8 @@ class FakeCodexBackend(LoopServer):
                        (b"Connection", b"close"), *CODEX_HEADERS]
             await conn.send(_head(403, b"Forbidden", headers) + body)
             return
+        if mode == b"slow":  # answer the handshake late (a client may half-close meanwhile)
+            await asyncio.sleep(0.3)
         key = req.header(b"sec-websocket-key") or b""
         headers = [(b"Upgrade", b"h2c" if mode == b"h2c" else b"websocket"), (b"Connection", b"Upgrade"),
                    (b"Sec-WebSocket-Accept", accept_key(key))]
