@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration.support import rst_close, wait_until
+from tests.support.connect_proxy import ConnectProxy
 from tests.support.fake.websocket import CODEX_HEADERS, FakeCodexBackend
 from tests.support.proxy import ProxyHandle, make_settings, running_proxy
 from tests.support.tls import make_ca, server_context, write_ca_pem
@@ -348,3 +349,26 @@ def test_a_handshake_during_the_drain_is_refused(backend: FakeCodexBackend, prox
             data += chunk
     assert data.startswith(b"HTTP/1.1 426 ") and b"shutting down" in data
     assert backend.requests == []
+
+
+def test_a_tunnel_through_an_outbound_https_proxy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The handshake goes through HTTPS_PROXY (CONNECT, then TLS to the upstream inside it) like any
+    request; frames then travel both ways through both tunnels."""
+    for name in ("HTTPS_PROXY", "HTTP_PROXY", "NO_PROXY", "https_proxy", "http_proxy", "no_proxy", "ALL_PROXY",
+                 "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    ca = make_ca()
+    backend = FakeCodexBackend(ssl=server_context(ca))
+    outbound = ConnectProxy()
+    with backend.running(), outbound.running():
+        monkeypatch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{outbound.port}")
+        settings = make_settings(backend.url, str(tmp_path), ca_bundle=write_ca_pem(ca, tmp_path / "ca.pem"))
+        with running_proxy(settings) as proxy:
+            with WsClient(proxy.port) as ws:
+                assert ws.open("/v1/responses", KEY)[0] == 101
+                echo(ws, BINARY, os.urandom(100_000))
+                ws.send(CLOSE, close_payload(1000))
+                assert ws.recv().opcode == CLOSE and ws.at_eof()
+            assert tunnel_log(proxy)["tunnel_end"] == "closed"
+    assert [host for host, _ in outbound.tunnels] == [f"127.0.0.1:{backend.port}"]
+    assert outbound.errors == [] and backend.errors == [] and backend.events == ["close"]
