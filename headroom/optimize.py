@@ -23,7 +23,7 @@ from headroom.errors import StoreError
 from headroom.jsonspan import splice
 from headroom.livezone.plan import Block, Decision, Plan, Replay, build_plan, content_hashes
 from headroom.livezone.policy import classify_auth, parse_modes
-from headroom.livezone.session import session_key
+from headroom.livezone.session import session_scopes
 from headroom.livezone.settings import plan_settings
 from headroom.providers.adapters import adapter_for, query_credential
 from headroom.providers.registry import Route
@@ -183,11 +183,12 @@ class Optimizer:
         base = dict(view.fields)
         if not blocks:
             return Outcome(body, "no_change", "no_tool_outputs", base)
-        session = session_key(route.provider, headers, explicit=view.session_id, first_user_text=view.first_user_text,
-                              secret=self.secret, credential=query_credential(route.target))
-        base["session"] = session[:12]  # an opaque hash: lets a reader group the requests of one conversation
+        scopes = session_scopes(route.provider, headers, explicit=view.session_id,
+                                first_user_text=view.first_user_text, secret=self.secret,
+                                credential=query_credential(route.target))
+        base["session"] = scopes[-1][:12]  # opaque: groups the requests whose replays agree (one conversation)
         hashes = content_hashes(blocks)
-        ledger = await self._ledger(session, hashes)
+        ledger = await self._ledger(scopes, hashes)
         fresh = [b.text for b, h in zip(blocks, hashes, strict=True)
                  if b.live and h not in ledger and self.plan_settings.policy.allows(b.tool)]
         if fresh and not tokens.is_loaded():
@@ -200,37 +201,46 @@ class Optimizer:
                 counter.cancel()
         else:
             plan = build_plan(blocks, ledger, self.plan_settings, tokens.count, hashes)
-        plan = await self._persist(session, plan)
+        plan = await self._persist(scopes, plan)
         return self._outcome(body, plan, base)
 
-    async def _ledger(self, session: str, hashes: Sequence[str]) -> dict[str, Replay]:
-        """What the upstream already saw for these blocks in this session, whatever settings were
-        in force then (a settings change must not rewrite what the provider has cached, I3)."""
+    async def _ledger(self, scopes: Sequence[str], hashes: Sequence[str]) -> dict[str, Replay]:
+        """What the upstream already saw for these blocks in this conversation, whatever settings were
+        in force then (a settings change must not rewrite what the provider has cached, I3); the
+        first scope that knows a block wins."""
+        found: dict[str, LedgerRow] = {}
+        for scope in scopes:
+            wanted = [h for h in hashes if h not in found]
+            if not wanted:
+                break
+            rows = await self._lookup(scope, wanted)
+            found.update((h, row) for h, row in rows.items() if h not in found)
+        return {h: Replay(r.replacement, r.tokens_before, r.tokens_after) for h, r in found.items()}
+
+    async def _lookup(self, scope: str, hashes: Sequence[str]) -> dict[str, LedgerRow]:
         assert self.store is not None
         if len(hashes) <= SYNC_LOOKUP_KEYS:
-            rows = self.store.ledger_replays(session, hashes)
-        else:
-            rows = await asyncio.to_thread(self.store.ledger_replays, session, hashes)
-        return {h: Replay(r.replacement, r.tokens_before, r.tokens_after) for h, r in rows.items()}
+            return self.store.ledger_replays(scope, hashes)
+        return await asyncio.to_thread(self.store.ledger_replays, scope, hashes)
 
-    async def _persist(self, session: str, plan: Plan) -> Plan:
-        """Commit new originals + ledger rows before forwarding; on failure keep only replays."""
+    async def _persist(self, scopes: Sequence[str], plan: Plan) -> Plan:
+        """Commit new originals + ledger rows (in every scope) before forwarding; on failure keep
+        only replays."""
         if not plan.entries:
             return plan
         assert self.store is not None
         now = time.time()
         fp = self.plan_settings.fingerprint
         write = PlanWrite(
-            ccr=[(e.ccr_key, e.original, dict(e.meta, session=session)) for e in plan.entries if e.ccr_key],
-            ledger=[LedgerRow(LedgerKey(session, e.content_hash, fp), e.replacement, e.ccr_key, now,
-                              e.tokens_before, e.tokens_after) for e in plan.entries],
+            ccr=[(e.ccr_key, e.original, dict(e.meta, session=scopes[0])) for e in plan.entries if e.ccr_key],
+            ledger=[LedgerRow(LedgerKey(scope, e.content_hash, fp), e.replacement, e.ccr_key, now,
+                              e.tokens_before, e.tokens_after) for scope in scopes for e in plan.entries],
         )
         try:
             await asyncio.to_thread(self.store.commit, write)
             # first write wins: a concurrent request of this conversation may have stored its own
             # bytes for the same block first; forward exactly what the ledger will replay
-            winners = await asyncio.to_thread(self.store.ledger_replays, session,
-                                              [e.content_hash for e in plan.entries])
+            winners = await self._ledger(scopes, [e.content_hash for e in plan.entries])
         except StoreError:
             new = {e.span for e in plan.entries}
             edits = tuple(ed for ed in plan.edits if ed[0] not in new)

@@ -62,6 +62,30 @@ def session_key(
     return str(h.hexdigest()[:32])
 
 
+def session_scopes(
+    provider: str,
+    headers: Headers,
+    *,
+    explicit: str | None,
+    first_user_text: str,
+    secret: bytes,
+    credential: bytes = b"",
+) -> tuple[str, ...]:
+    """The ledger scopes of a request, most specific first: its session key, and when that key came
+    from an id in the body (``prompt_cache_key``, ``user``, ``metadata.user_id``) also the key the
+    request would have without it. Clients send such ids on some requests of a conversation and not
+    on others (the openai SDK's streaming and non-streaming calls), so replays are looked up in both
+    and new rows written to both: one conversation, one set of forwarded bytes. A session header
+    (Claude Code, Codex) is sent on every request and needs no second scope."""
+    primary = session_key(provider, headers, explicit=explicit, first_user_text=first_user_text, secret=secret,
+                          credential=credential)
+    has_header = any(header_value(headers, n) for n in SESSION_HEADERS.get(provider, ()))
+    if has_header or not explicit:
+        return (primary,)
+    return primary, session_key(provider, headers, explicit=None, first_user_text=first_user_text, secret=secret,
+                                credential=credential)
+
+
 def content_hash(text: str, occurrence: int = 0, tool: str = "") -> str:
     """Ledger content key: BLAKE3 of the tool name and the decoded text; the n-th repeat of the same
     output in one conversation gets its own key so an older uncompressed copy is never rewritten,

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from headroom.livezone.policy import ToolPolicy, classify_auth, parse_modes
-from headroom.livezone.session import ccr_key, content_hash, credential_fingerprint, session_key
+from headroom.livezone.session import ccr_key, content_hash, credential_fingerprint, session_key, session_scopes
 
 SECRET = b"k" * 32
 
@@ -87,3 +87,14 @@ def test_subscription_beta_on_a_second_header_line() -> None:
 def test_content_hash_separates_tools() -> None:
     assert content_hash("same text", 0, "Bash") != content_hash("same text", 0, "Read")
     assert content_hash("same text", 0, "Bash") == content_hash("same text", 0, "Bash")
+
+
+def test_a_body_id_adds_the_credential_scope_a_header_does_not() -> None:
+    key = ((b"authorization", b"Bearer sk-1"),)
+    plain = session_scopes("openai", key, explicit=None, first_user_text="t", secret=SECRET)
+    keyed = session_scopes("openai", key, explicit="pck", first_user_text="t", secret=SECRET)
+    assert len(plain) == 1 and len(keyed) == 2
+    assert keyed[1] == plain[0] and keyed[0] != plain[0]  # the keyed request also reads/writes the plain scope
+    codex = session_scopes("openai", (*key, (b"session-id", b"s1")), explicit="pck", first_user_text="t",
+                           secret=SECRET)
+    assert len(codex) == 1 and codex[0] not in keyed

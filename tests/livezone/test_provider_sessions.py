@@ -84,3 +84,23 @@ def test_codex_frame_is_kept_verbatim_and_only_the_payload_compressed(opt: Optim
     sent = json.loads(out.body)["input"][2]["output"]
     assert out.decision == "compressed" and len(sent) < len(original) // 2
     assert sent.startswith(frame) and not sent[len(frame):].startswith(frame)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_a_cache_key_on_some_requests_only_keeps_one_set_of_forwarded_bytes(opt: Optimizer,
+                                                                            data: st.DataObject) -> None:
+    """The openai SDK sends prompt_cache_key on its streaming calls only: requests with and without
+    it are one conversation, and every block is forwarded as it was first forwarded in either."""
+    bodies = data.draw(provider_strategies.session("openai.chat"))
+    flags = data.draw(st.lists(st.booleans(), min_size=len(bodies), max_size=len(bodies)))
+    n = next(_ids)
+    keyed = [b'{"prompt_cache_key":"pck-%d",' % n + body[1:] if flag else body
+             for body, flag in zip(bodies, flags, strict=True)]
+    route, name, value = ROUTES["openai.chat"]
+    heads = [(name, value + str(n).encode())]  # no session header: the body's key, else the credential
+    outcomes = [engine.run(opt, body, heads, route) for body in keyed]
+    stats = check_session([(b, o.body) for b, o in zip(keyed, outcomes, strict=True)], "openai.chat")
+    assert stats.edited_blocks == sum(o.compressed for o in outcomes)
+    assert stats.replayed_blocks == sum(o.replayed for o in outcomes)
+    assert len({o.fields["session"] for o in outcomes if "session" in o.fields}) <= 1
