@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from headroom.providers.taps import StreamError
-from tests.providers.taps.support import JSON, event, run, run_bytewise, typed
+from tests.providers.taps.support import JSON, event, run, typed
 
 API = "anthropic.messages"
 START = typed("message_start", message={
@@ -48,16 +45,6 @@ def test_a_complete_stream() -> None:
     assert result.tool_calls == 1
     assert (result.error, result.truncated, result.unavailable, result.unknown) == (None, False, None, ())
     assert result.streamed
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(0, len(BODY)), max_size=10))
-def test_any_split_gives_the_same_result(cuts: list[int]) -> None:
-    assert run(API, BODY, cuts) == run(API, BODY)
-
-
-def test_byte_by_byte() -> None:
-    assert run_bytewise(API, BODY) == run(API, BODY)
 
 
 def test_no_message_stop_is_truncated() -> None:

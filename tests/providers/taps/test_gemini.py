@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from headroom.providers.taps import StreamError
-from tests.providers.taps.support import JSON, event, run, run_bytewise
+from tests.providers.taps.support import JSON, event, run
 
 API = "gemini.stream"
 FINAL_USAGE = {"promptTokenCount": 100, "cachedContentTokenCount": 40, "toolUsePromptTokenCount": 3,
@@ -39,16 +36,6 @@ def test_a_complete_sse_stream() -> None:
     assert (result.input, result.input_total, result.cache_read, result.output) == (63, 103, 40, 15)
     assert (result.stop_reason, result.tool_calls, result.cache_creation) == ("STOP", 1, None)
     assert (result.error, result.truncated, result.unknown, result.streamed) == (None, False, (), True)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(0, len(BODY)), max_size=10))
-def test_any_split_gives_the_same_result(cuts: list[int]) -> None:
-    assert run(API, BODY, cuts) == run(API, BODY)
-
-
-def test_byte_by_byte() -> None:
-    assert run_bytewise(API, BODY) == run(API, BODY)
 
 
 def test_a_stream_without_the_finish_chunk_is_truncated() -> None:

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from headroom.providers.taps import StreamError
-from tests.providers.taps.support import JSON, event, run, run_bytewise
+from tests.providers.taps.support import JSON, event, run
 
 API = "openai.chat"
 
@@ -50,16 +47,6 @@ def test_a_complete_stream() -> None:
     assert result.cache_creation is None
     assert (result.stop_reason, result.tool_calls) == ("tool_calls", 2)
     assert (result.error, result.truncated, result.unknown) == (None, False, ())
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(0, len(BODY)), max_size=10))
-def test_any_split_gives_the_same_result(cuts: list[int]) -> None:
-    assert run(API, BODY, cuts) == run(API, BODY)
-
-
-def test_byte_by_byte() -> None:
-    assert run_bytewise(API, BODY) == run(API, BODY)
 
 
 def test_without_done_is_truncated() -> None:

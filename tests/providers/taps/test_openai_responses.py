@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from headroom.providers.taps import StreamError
-from tests.providers.taps.support import JSON, event, run, run_bytewise, typed
+from tests.providers.taps.support import JSON, event, run, typed
 
 API = "openai.responses"
 BASE: dict[str, Any] = {"id": "resp_1", "object": "response", "status": "in_progress", "error": None,
@@ -60,16 +57,6 @@ def test_a_complete_stream() -> None:
     assert (result.input, result.input_total, result.cache_read, result.output) == (40, 100, 60, 20)
     assert (result.stop_reason, result.tool_calls) == ("completed", 2)
     assert (result.error, result.truncated, result.unknown, result.unavailable) == (None, False, (), None)
-
-
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(0, len(BODY)), max_size=10))
-def test_any_split_gives_the_same_result(cuts: list[int]) -> None:
-    assert run(API, BODY, cuts) == run(API, BODY)
-
-
-def test_byte_by_byte() -> None:
-    assert run_bytewise(API, BODY) == run(API, BODY)
 
 
 def test_no_terminal_event_is_truncated() -> None:
